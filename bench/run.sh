@@ -1,0 +1,331 @@
+#!/usr/bin/env bash
+# bench/run.sh: sluice, HAProxy and nginx side by side in front of one nginx
+# origin, on one machine in one run; prints one row per proxy and the ratios
+# to HAProxy. A benchmark, not a test: see bench/README.md for how to read it.
+#
+# Environment:
+#   BENCH_DURATION  seconds of measured load per proxy (default 10)
+#   BENCH_WARMUP    seconds of unmeasured load first (default 2)
+#   BENCH_CONNS     concurrent keep-alive client connections (default 50)
+#   BENCH_PROXIES   which proxies, in order (default "sluice haproxy nginx")
+#   BENCH_PROXY_CPU CPU for the proxy under test (default 0)
+#   BENCH_LOAD_CPU  CPU for wrk and the origin (default 1)
+#   SLUICE_BIN      the sluice binary (default ./sluice)
+#   HAPROXY, NGINX  the other binaries (default /usr/sbin/haproxy, nginx)
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+duration=${BENCH_DURATION:-10}
+warmup=${BENCH_WARMUP:-2}
+conns=${BENCH_CONNS:-50}
+proxies=${BENCH_PROXIES:-sluice haproxy nginx}
+proxy_cpu=${BENCH_PROXY_CPU:-0}
+load_cpu=${BENCH_LOAD_CPU:-1}
+sluice=${SLUICE_BIN:-$root/sluice}
+haproxy=${HAPROXY:-/usr/sbin/haproxy}
+nginx=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
+python=/usr/bin/python3
+object=/64b                       # the object every request fetches
+
+die() { echo "bench: $*" >&2; exit 1; }
+say() { echo "bench: $*" >&2; }
+
+for v in duration warmup conns; do
+	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "BENCH_${v^^} must be a positive integer"
+done
+for tool in wrk curl taskset awk; do
+	command -v "$tool" >/dev/null || die "'$tool' not found; run scripts/deps.sh (as root)"
+done
+[ -x "$python" ] || die "$python not found (used to pick free ports)"
+[ -x "$nginx" ] || die "nginx not found; run scripts/deps.sh (as root)"
+case " $proxies " in *" haproxy "*)
+	[ -x "$haproxy" ] || die "$haproxy not found; run scripts/deps.sh (as root)" ;;
+esac
+have_perf=0
+command -v perf >/dev/null && have_perf=1
+
+# Pinning: the proxy alone on one CPU, the load generator and the origin on
+# another, so that the proxy's CPU is not shared with what drives it.
+ncpu=$(nproc)
+if [ "$ncpu" -ge 2 ]; then
+	pin_proxy=(taskset -c "$proxy_cpu")
+	pin_load=(taskset -c "$load_cpu")
+else
+	say "only one CPU: running without pinning; figures will be noisy"
+	pin_proxy=()
+	pin_load=()
+fi
+clk_tck=$(getconf CLK_TCK)
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench.XXXXXX")
+chmod 755 "$tmp"
+pids=()
+
+# shellcheck disable=SC2317 # reached through the trap
+cleanup() {
+	local p
+	trap - EXIT INT TERM
+	for p in "${pids[@]}"; do
+		kill -TERM "$p" 2>/dev/null || true
+	done
+	for p in "${pids[@]}"; do
+		for _ in $(seq 30); do
+			kill -0 "$p" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Ports the kernel says are free now (ephemeral range, loopback).
+read -r origin_port sluice_port haproxy_port nginx_port < <("$python" -c '
+import socket
+ss = [socket.socket() for _ in range(4)]
+for s in ss: s.bind(("127.0.0.1", 0))
+print(*[s.getsockname()[1] for s in ss])')
+
+# --- the origin: nginx, 1 worker, a 64-byte object ---------------------------
+mkdir -p "$tmp/www"
+printf '%063d\n' 0 >"$tmp/www/64b"
+user_line=""
+[ "$(id -u)" = 0 ] && user_line="user root root;"
+
+# nginx_conf NAME HTTP_BODY: a one-worker nginx config with its files in $tmp.
+nginx_conf() {
+	cat <<EOF
+$user_line
+worker_processes 1;
+daemon off;
+pid $tmp/$1.pid;
+error_log $tmp/$1-error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    server_tokens off;
+    keepalive_requests 1000000;
+    keepalive_timeout 65s;
+    client_body_temp_path $tmp/$1-body;
+    proxy_temp_path $tmp/$1-proxy;
+    fastcgi_temp_path $tmp/$1-fastcgi;
+    uwsgi_temp_path $tmp/$1-uwsgi;
+    scgi_temp_path $tmp/$1-scgi;
+$2
+}
+EOF
+}
+
+nginx_conf origin "    server {
+        listen 127.0.0.1:$origin_port;
+        root $tmp/www;
+        default_type application/octet-stream;
+    }" >"$tmp/origin.conf"
+
+# The same HAProxy-syntax file for sluice and HAProxy. HAProxy 2.6's defaults
+# apply to both: keep-alive on both sides, idle server connections reused.
+for p in sluice haproxy; do
+	port_var=${p}_port
+	cat >"$tmp/$p.cfg" <<EOF
+global
+    nbthread 1
+    maxconn 4096
+
+defaults
+    mode http
+    timeout connect 5s
+    timeout client 30s
+    timeout server 30s
+
+frontend bench
+    bind 127.0.0.1:${!port_var}
+    default_backend origin
+
+backend origin
+    server origin 127.0.0.1:$origin_port
+EOF
+done
+
+nginx_conf nginx-proxy "    upstream origin {
+        server 127.0.0.1:$origin_port;
+        keepalive 32;
+    }
+    server {
+        listen 127.0.0.1:$nginx_port;
+        location / {
+            proxy_pass http://origin;
+            proxy_http_version 1.1;
+            proxy_set_header Connection \"\";
+        }
+    }" >"$tmp/nginx-proxy.conf"
+
+# start NAME CMD...: starts CMD in the background, output to $tmp/NAME.log.
+start() {
+	local name=$1
+	shift
+	"$@" >"$tmp/$name.log" 2>&1 &
+	last_pid=$!
+	pids+=("$last_pid")
+}
+
+# wait_ready PORT PID: until GET $object answers 200 with the 64-byte object.
+wait_ready() {
+	local body
+	for _ in $(seq 100); do
+		kill -0 "$2" 2>/dev/null || return 1
+		body=$(curl -fsS "http://127.0.0.1:$1$object" 2>/dev/null) && [ ${#body} = 63 ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# cpu_ticks PID...: utime+stime of these processes (all their threads).
+cpu_ticks() {
+	local p total=0 stat
+	for p in "$@"; do
+		stat=$(cat "/proc/$p/stat" 2>/dev/null) || continue
+		stat=${stat##*) }          # fields after "(comm) "; utime is the 12th
+		# shellcheck disable=SC2086
+		set -- $stat
+		total=$((total + ${12} + ${13}))
+	done
+	echo "$total"
+}
+
+# wrk_run PORT SECONDS OUT: keep-alive load from the load CPU.
+wrk_run() {
+	"${pin_load[@]}" wrk -t1 -c"$conns" -d"$2"s --latency \
+		"http://127.0.0.1:$1$object" >"$3" 2>&1
+}
+
+# Parse wrk's output: requests, req/s, p99 in ms, errors (non-2xx + socket).
+wrk_parse() {
+	awk '
+	function ms(v) {
+		if (v ~ /us$/) return substr(v, 1, length(v) - 2) / 1000
+		if (v ~ /ms$/) return substr(v, 1, length(v) - 2) + 0
+		if (v ~ /s$/)  return substr(v, 1, length(v) - 1) * 1000
+		return v + 0
+	}
+	/requests in/          { req = $1 }
+	/^Requests\/sec:/      { rps = $2 }
+	/^ +99%/               { p99 = ms($2) }
+	/Non-2xx or 3xx/       { err += $NF }
+	/Socket errors:/       { gsub(/,/, ""); err += $4 + $6 + $8 + $10 }
+	END { printf "%d %.0f %.3f %d\n", req, rps, p99, err }' "$1"
+}
+
+results=$tmp/results
+: >"$results"
+
+# --- origin -----------------------------------------------------------------
+start origin "${pin_load[@]}" "$nginx" -p "$tmp" -c "$tmp/origin.conf" -e "$tmp/origin-error.log"
+origin_pid=$last_pid
+wait_ready "$origin_port" "$origin_pid" || {
+	cat "$tmp/origin.log" "$tmp/origin-error.log" >&2 2>/dev/null || true
+	die "the nginx origin did not start"
+}
+
+say "origin nginx on 127.0.0.1:$origin_port (CPU $load_cpu); ${duration}s runs, $conns connections"
+say "baseline: wrk straight to the origin"
+wrk_run "$origin_port" "$warmup" "$tmp/wrk-warm.txt" || true
+wrk_run "$origin_port" "$duration" "$tmp/wrk-direct.txt" || true
+read -r _ rps p99 err < <(wrk_parse "$tmp/wrk-direct.txt")
+echo "direct $rps $p99 - - $err" >>"$results"
+
+# --- each proxy in turn -------------------------------------------------------
+for name in $proxies; do
+	case $name in
+	sluice)
+		if [ ! -x "$sluice" ]; then
+			echo "sluice n/a n/a n/a n/a not-built" >>"$results"
+			say "sluice: $sluice not found, skipped"
+			continue
+		fi
+		start sluice "${pin_proxy[@]}" "$sluice" -f "$tmp/sluice.cfg"
+		port=$sluice_port ;;
+	haproxy)
+		start haproxy "${pin_proxy[@]}" "$haproxy" -db -f "$tmp/haproxy.cfg"
+		port=$haproxy_port ;;
+	nginx)
+		start nginx "${pin_proxy[@]}" "$nginx" -p "$tmp" -c "$tmp/nginx-proxy.conf" \
+			-e "$tmp/nginx-proxy-error.log"
+		port=$nginx_port ;;
+	*)
+		die "unknown proxy '$name' in BENCH_PROXIES (sluice, haproxy, nginx)" ;;
+	esac
+	ppid_=$last_pid
+	say "$name on 127.0.0.1:$port (CPU $proxy_cpu)"
+	if ! wait_ready "$port" "$ppid_"; then
+		say "$name did not serve the object; its output:"
+		sed 's/^/    /' "$tmp/$name.log" >&2 || true
+		echo "$name n/a n/a n/a n/a failed" >>"$results"
+		kill -TERM "$ppid_" 2>/dev/null || true
+		wait "$ppid_" 2>/dev/null || true
+		continue
+	fi
+	# the processes to account: the proxy and its children (nginx workers)
+	mapfile -t procs < <(echo "$ppid_"; pgrep -P "$ppid_" || true)
+
+	wrk_run "$port" "$warmup" "$tmp/wrk-warm.txt" || true
+
+	if [ "$have_perf" = 1 ]; then
+		perf stat -e instructions -x, -o "$tmp/perf-$name.txt" \
+			-p "$(IFS=,; echo "${procs[*]}")" -- sleep "$duration" \
+			>/dev/null 2>&1 &
+		perf_pid=$!
+	fi
+	t0=$(cpu_ticks "${procs[@]}")
+	wrk_run "$port" "$duration" "$tmp/wrk-$name.txt" || true
+	t1=$(cpu_ticks "${procs[@]}")
+	instr=""
+	if [ "$have_perf" = 1 ]; then
+		wait "$perf_pid" 2>/dev/null || true
+		# CSV: value,unit,event,... ; "<not supported>" where unavailable
+		instr=$(awk -F, '$3 ~ /^instructions/ && $1 ~ /^[0-9]+$/ { print $1 }' \
+			"$tmp/perf-$name.txt" 2>/dev/null || true)
+	fi
+
+	read -r req rps p99 err < <(wrk_parse "$tmp/wrk-$name.txt")
+	awk -v n="$name" -v req="$req" -v rps="$rps" -v p99="$p99" -v err="$err" \
+	    -v dt=$((t1 - t0)) -v hz="$clk_tck" -v ins="$instr" 'BEGIN {
+		cpu = req > 0 ? dt * 1e6 / hz / req : 0
+		ipr = (ins != "" && req > 0) ? sprintf("%.0f", ins / req) : "n/a"
+		printf "%s %s %s %.2f %s %s\n", n, rps, p99, cpu, ipr, err
+	}' >>"$results"
+
+	kill -TERM "$ppid_" 2>/dev/null || true
+	wait "$ppid_" 2>/dev/null || true
+done
+
+# --- the table -----------------------------------------------------------------
+echo
+awk -v dur="$duration" -v conns="$conns" '
+{ name[NR] = $1; rps[NR] = $2; p99[NR] = $3; cpu[NR] = $4; ipr[NR] = $5; err[NR] = $6
+  if ($1 == "haproxy") ref = NR }
+function ratio(a, b) {
+	if (!ref || a == "n/a" || a == "-" || b == "n/a" || b == "-" || b + 0 == 0) return "-"
+	return sprintf("%.2f", a / b)
+}
+END {
+	printf "wrk -t1 -c%d -d%ds, keep-alive, GET of a 64-byte object; proxy alone on one CPU\n\n", conns, dur
+	fmt = "%-10s %8s %8s %10s %10s  %8s %8s %8s  %s\n"
+	printf fmt, "proxy", "req/s", "p99 ms", "CPU us/req", "instr/req",
+	       "x req/s", "x CPU", "x instr", "errors"
+	for (i = 1; i <= NR; i++) {
+		d = name[i] == "direct"
+		printf fmt, name[i], rps[i], p99[i], cpu[i], ipr[i],
+		       d ? "" : ratio(rps[i], rps[ref]), d ? "" : ratio(cpu[i], cpu[ref]),
+		       d ? "" : ratio(ipr[i], ipr[ref]), err[i]
+	}
+	printf "\nx ...: ratio to HAProxy (req/s: higher is better; CPU and instructions per\n"
+	printf "request: lower is better). direct: wrk straight to the origin, for reference.\n"
+}' "$results"
+if [ "$have_perf" = 0 ]; then
+	echo "(perf not installed: instructions per request are n/a)"
+elif grep -qs 'not supported' "$tmp"/perf-*.txt; then
+	echo "(perf: hardware instruction counter not supported here: instructions per request are n/a)"
+fi

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# test.sh: run sluice's test suites; called by `make test` once everything is
+# built (./sluice, build-asan/sluice, the unit tests and the fuzz targets).
+#
+#   1. the integration suite against the ASan+UBSan binary (stops at the first
+#      failure; sanitizer reports make the test fail);
+#   2. every test (integration, C unit tests, fuzz targets) with ./sluice.
+#
+# Exits non-zero if either run failed. The last line printed is the summary
+# line of the second pytest run. Debian's python3 is used on purpose, not
+# whatever python3 comes first in PATH.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+PYTHON=/usr/bin/python3
+
+# Sanitizer errors abort with a report on stderr, which the fixtures read.
+export ASAN_OPTIONS="abort_on_error=1:halt_on_error=1:detect_leaks=1:disable_coredump=1:print_summary=1:strict_string_checks=1:detect_stack_use_after_return=1"
+export UBSAN_OPTIONS="abort_on_error=1:halt_on_error=1:print_stacktrace=1:print_summary=1"
+
+status=0
+
+echo "== integration tests against build-asan/sluice"
+SLUICE_BIN=build-asan/sluice "$PYTHON" -m pytest -q -x -p no:cacheprovider \
+    tests/integration --ignore=tests/integration/test_unit.py || status=1
+
+echo "== all tests against ./sluice"
+SLUICE_BIN=sluice "$PYTHON" -m pytest -q -p no:cacheprovider tests/ || status=1
+
+exit "$status"

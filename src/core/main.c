@@ -1,0 +1,270 @@
+/* main.c: command line, configuration, start-up and shutdown of sluice. */
+#include <errno.h>
+#include <fcntl.h>
+#include <gnu/libc-version.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/utsname.h>
+#include "core/thread.h"
+#include "core/clock.h"
+#include "core/global-t.h"
+#include "cfg/cfg.h"
+#include "ctl/ctl.h"
+#include "lb/lb.h"
+#include "mem/buf.h"
+#include "net/listener.h"
+#include "proxy/proxy.h"
+
+#ifndef SLUICE_VERSION
+#define SLUICE_VERSION "dev"
+#endif
+#ifndef SLUICE_BUILD_OPTS
+#define SLUICE_BUILD_OPTS "unknown"
+#endif
+
+static void usage(const char *prog, int code)
+{
+	fprintf(code ? stderr : stdout,
+		"Usage: %s -f <cfgfile> [-f <cfgfile>...] [-c] [-D] [-p <pidfile>] [-v|-vv]\n"
+		"  -f <file>  load this configuration file (may be repeated)\n"
+		"  -c         check the configuration and exit (0 valid, 1 invalid)\n"
+		"  -D         run in the background (daemon)\n"
+		"  -p <file>  write the pid into this file\n"
+		"  -v         print the version; -vv adds build options and libraries\n"
+		"  -x <what>  print reference docs from the binary: keywords, counters\n"
+		"Signals: SIGTERM/SIGUSR1 soft stop (finish in-flight requests, within\n"
+		"hard-stop-after), SIGINT immediate stop.\n", prog);
+	exit(code);
+}
+
+static int cpus_available(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		return CPU_COUNT(&set);
+	return 1;
+}
+
+static void print_version(int verbose)
+{
+	struct utsname u;
+
+	printf("sluice version %s\n", SLUICE_VERSION);
+	if (!verbose)
+		return;
+	printf("Build options:\n  %s\n  compiler: %s\n", SLUICE_BUILD_OPTS, __VERSION__);
+	if (uname(&u) == 0)
+		printf("Running on: %s %s %s\n", u.sysname, u.release, u.machine);
+	printf("Library versions:\n  glibc %s (built with %d.%d)\n",
+	       gnu_get_libc_version(), __GLIBC__, __GLIBC_MINOR__);
+	printf("Default settings:\n  nbthread = %d (CPUs available), maxconn = %u, bufsize = %u\n",
+	       cpus_available(), global.maxconn, global.bufsize);
+	printf("Available pollers: epoll (edge-triggered, one per thread)\n");
+	printf("Available multiplexers: h1 (mode http), tcp (mode tcp, splice)\n");
+	printf("Available load-balancing algorithms: roundrobin\n");
+}
+
+static void on_soft_stop(int sig)
+{
+	if (!stopping) {
+		stopping = 1;
+		if (global.hard_stop_after)
+			stop_deadline = clock_mono_ms() + global.hard_stop_after;
+	}
+	threads_wake_all();
+}
+
+static void on_hard_stop(int sig)
+{
+	killed = 1;
+	threads_wake_all();
+}
+
+static void setup_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sa.sa_handler = on_soft_stop;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	sa.sa_handler = on_hard_stop;
+	sigaction(SIGINT, &sa, NULL);
+}
+
+/* Every connection may need a client and a server fd, plus pipes in TCP
+ * mode; raise the soft limit accordingly, within the hard one. */
+static void raise_nofile(int nbthread)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)global.maxconn * 4 + 256 + (rlim_t)nbthread * 64;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = want < rl.rlim_max ? want : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < want)
+		fprintf(stderr, "[WARNING] maxconn %u may need %llu file descriptors, only %llu allowed\n",
+			global.maxconn, (unsigned long long)want, (unsigned long long)rl.rlim_cur);
+}
+
+static void daemonize(void)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0) {
+		fprintf(stderr, "[ALERT] cannot fork: %s\n", strerror(errno));
+		exit(1);
+	}
+	if (pid > 0)
+		_exit(0);
+	setsid();
+	fd = open("/dev/null", O_RDWR);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+}
+
+static void write_pidfile(void)
+{
+	FILE *f;
+
+	if (!global.pidfile)
+		return;
+	f = fopen(global.pidfile, "w");
+	if (!f) {
+		fprintf(stderr, "[ALERT] cannot write pidfile '%s': %s\n", global.pidfile, strerror(errno));
+		exit(1);
+	}
+	fprintf(f, "%d\n", (int)getpid());
+	fclose(f);
+}
+
+static void remove_unix_sockets(void)
+{
+	for (struct proxy *px = proxies_list; px; px = px->next) {
+		struct list *it, *bk;
+
+		list_for_each_safe(it, bk, &px->listeners) {
+			struct listener *li = list_elem(it, struct listener, list);
+
+			if (li->addr.ss_family == AF_UNIX && li->fds[0] >= 0) {
+				close(li->fds[0]);
+				unlink(((struct sockaddr_un *)&li->addr)->sun_path);
+			}
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const char *files[16];
+	int nb_files = 0, check = 0, verbose = -1, daemon_opt = 0, nbthread;
+	const char *pidfile = NULL, *doc = NULL;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "-f") && i + 1 < argc) {
+			if (nb_files == (int)ARRAY_SIZE(files))
+				usage(argv[0], 1);
+			files[nb_files++] = argv[++i];
+		} else if (!strcmp(a, "-c"))
+			check = 1;
+		else if (!strcmp(a, "-v"))
+			verbose = 0;
+		else if (!strcmp(a, "-vv"))
+			verbose = 1;
+		else if (!strcmp(a, "-D"))
+			daemon_opt = 1;
+		else if (!strcmp(a, "-p") && i + 1 < argc)
+			pidfile = argv[++i];
+		else if (!strcmp(a, "-x") && i + 1 < argc)
+			doc = argv[++i];
+		else if (!strcmp(a, "-h") || !strcmp(a, "--help"))
+			usage(argv[0], 0);
+		else {
+			fprintf(stderr, "[ALERT] unknown or incomplete option '%s'\n", a);
+			usage(argv[0], 1);
+		}
+	}
+	if (verbose >= 0) {
+		print_version(verbose);
+		return 0;
+	}
+	if (doc) {
+		if (!strcmp(doc, "keywords"))
+			cfg_dump_keywords(stdout);
+		else if (!strcmp(doc, "counters"))
+			ctl_dump_counter_docs(stdout);
+		else {
+			fprintf(stderr, "[ALERT] -x takes 'keywords' or 'counters', not '%s'\n", doc);
+			return 1;
+		}
+		return 0;
+	}
+	if (!nb_files) {
+		fprintf(stderr, "[ALERT] no configuration file given (use -f <file>)\n");
+		usage(argv[0], 1);
+	}
+	for (int i = 0; i < nb_files; i++)
+		cfg_parse_file(files[i]);
+	if (cfg_check() < 0) {
+		fprintf(stderr, "[ALERT] fatal errors found in configuration.\n");
+		return 1;
+	}
+	if (check) {
+		printf("Configuration file is valid\n");
+		return 0;
+	}
+	if (pidfile)
+		global.pidfile = strdup(pidfile);
+	if (daemon_opt)
+		global.daemon = 1;
+
+	nbthread = global.nbthread ? global.nbthread : cpus_available();
+	if (nbthread > MAX_THREADS)
+		nbthread = MAX_THREADS;
+	global.nbthread = nbthread;
+	raise_nofile(nbthread);
+	buf_pool_init();
+	proxy_runtime_init();
+	if (lb_init_all() < 0)
+		return 1;
+	for (int i = 0; i < nbthread; i++) {
+		if (thread_ctx_init(i) < 0) {
+			fprintf(stderr, "[ALERT] cannot set up thread %d: %s\n", i, strerror(errno));
+			return 1;
+		}
+	}
+	thread_bind(0);
+	if (listeners_bind_all(nbthread) < 0)
+		return 1;
+	if (global.daemon)
+		daemonize();
+	write_pidfile();
+	if (ctl_start() < 0)
+		return 1;
+	setup_signals();
+
+	threads_run(nbthread);
+
+	ctl_stop();
+	remove_unix_sockets();
+	if (global.pidfile)
+		unlink(global.pidfile);
+	return 0;
+}

@@ -1,0 +1,31 @@
+/* thread-t.h: the state of one worker thread. */
+#ifndef SLUICE_CORE_THREAD_T_H
+#define SLUICE_CORE_THREAD_T_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include "core/list.h"
+#include "core/global-t.h"
+
+struct task;
+
+struct thread_ctx {
+	int tid;
+	int epfd;                    /* this thread's epoll instance */
+	int wake_fd;                 /* eventfd: other threads and signals wake us */
+	pthread_t pth;
+	struct list runq;            /* tasks to run this turn */
+	struct task **timers;        /* min-heap on expire */
+	int nb_timers, sz_timers;
+	unsigned nb_conns;           /* client sessions + server conns owned here */
+	struct list sessions;        /* live client sessions (for soft stop) */
+	struct list idle_srv;        /* all idle server conns of this thread */
+	void *pool_cache;            /* per-thread pool caches (mem/) */
+	int stopping_seen;           /* soft stop applied on this thread */
+};
+
+extern struct thread_ctx thread_ctx[MAX_THREADS];
+extern __thread struct thread_ctx *th;
+extern __thread int tid;
+
+#endif

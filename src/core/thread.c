@@ -1,0 +1,160 @@
+/* thread.c: worker threads and their event loop. Each thread polls its own
+ * epoll instance, runs its own timers and run queue, and owns the
+ * connections it accepted or opened: nothing on the request path locks. */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
+#include "core/thread.h"
+#include "core/task.h"
+#include "core/fd.h"
+#include "core/clock.h"
+
+struct thread_ctx thread_ctx[MAX_THREADS];
+__thread struct thread_ctx *th;
+__thread int tid;
+__thread uint64_t now_ms;
+
+volatile int stopping;
+volatile int killed;
+uint64_t stop_deadline;
+
+static struct thread_hook *hooks;
+static struct fd_handler wake_h[MAX_THREADS];
+static int nb_started;
+
+void thread_register_hook(struct thread_hook *h)
+{
+	h->next = hooks;
+	hooks = h;
+}
+
+static void wake_cb(struct fd_handler *h, uint32_t ev)
+{
+	uint64_t v;
+
+	while (read(h->fd, &v, sizeof(v)) > 0)
+		;
+}
+
+int thread_ctx_init(int i)
+{
+	struct thread_ctx *c = &thread_ctx[i];
+
+	c->tid = i;
+	list_init(&c->runq);
+	list_init(&c->sessions);
+	list_init(&c->idle_srv);
+	c->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (c->epfd < 0)
+		return -1;
+	c->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (c->wake_fd < 0)
+		return -1;
+	return 0;
+}
+
+void thread_bind(int i)
+{
+	tid = i;
+	th = &thread_ctx[i];
+	clock_update();
+}
+
+void thread_wake(int i)
+{
+	uint64_t one = 1;
+	ssize_t r = write(thread_ctx[i].wake_fd, &one, sizeof(one));
+
+	(void)r; /* a full counter already means "wake up" */
+}
+
+void threads_wake_all(void)
+{
+	for (int i = 0; i < nb_started; i++)
+		thread_wake(i);
+}
+
+static void thread_loop(void)
+{
+	struct epoll_event evs[256];
+
+	wake_h[tid].fd = th->wake_fd;
+	wake_h[tid].cb = wake_cb;
+	BUG_ON(fd_register(&wake_h[tid], EPOLLIN) < 0);
+	for (struct thread_hook *h = hooks; h; h = h->next)
+		if (h->init)
+			h->init();
+
+	for (;;) {
+		uint64_t next;
+		int timeout, n;
+
+		if (stopping && !th->stopping_seen) {
+			th->stopping_seen = 1;
+			for (struct thread_hook *h = hooks; h; h = h->next)
+				if (h->stop)
+					h->stop();
+		}
+		if (killed)
+			break;
+		if (stopping && !th->nb_conns && list_empty(&th->runq))
+			break;
+		if (stop_deadline && now_ms >= stop_deadline)
+			break;
+
+		timeout = 1000;
+		if (!list_empty(&th->runq))
+			timeout = 0;
+		else if ((next = timers_next())) {
+			timeout = next > now_ms ? (int)MIN(next - now_ms, 1000) : 0;
+		}
+		if (stop_deadline)
+			timeout = MIN(timeout, 100);
+
+		n = epoll_wait(th->epfd, evs, ARRAY_SIZE(evs), timeout);
+		clock_update();
+		for (int i = 0; i < n; i++) {
+			struct fd_handler *h = evs[i].data.ptr;
+
+			h->cb(h, evs[i].events);
+		}
+		timers_run();
+		runq_run();
+		for (struct thread_hook *h = hooks; h; h = h->next)
+			if (h->turn)
+				h->turn();
+	}
+}
+
+static void *thread_start(void *arg)
+{
+	sigset_t set;
+
+	/* Only the main thread takes signals. */
+	sigfillset(&set);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	thread_bind((int)(long)arg);
+	thread_loop();
+	return NULL;
+}
+
+void threads_run(int n)
+{
+	nb_started = n;
+	for (int i = 1; i < n; i++) {
+		if (pthread_create(&thread_ctx[i].pth, NULL, thread_start, (void *)(long)i)) {
+			fprintf(stderr, "[ALERT] cannot start thread %d: %s\n", i, strerror(errno));
+			exit(1);
+		}
+	}
+	thread_bind(0);
+	thread_loop();
+	/* A hard stop must not wait for threads busy with long transfers. */
+	for (int i = 1; i < n; i++) {
+		if (killed)
+			thread_wake(i);
+		pthread_join(thread_ctx[i].pth, NULL);
+	}
+}

@@ -1,0 +1,33 @@
+/* thread.h: worker threads, their loop, and process-wide run state. */
+#ifndef SLUICE_CORE_THREAD_H
+#define SLUICE_CORE_THREAD_H
+
+#include "core/thread-t.h"
+
+/* Process run state, written by the signal path, read by every thread. */
+extern volatile int stopping;          /* soft stop requested (SIGTERM) */
+extern volatile int killed;            /* hard stop (SIGINT, hard-stop-after) */
+extern uint64_t stop_deadline;         /* monotonic ms of the hard stop, 0 = none */
+
+/* Set up thread <i>'s context (epoll, eventfd); 0 or -1 with errno. */
+int thread_ctx_init(int i);
+/* Bind thread-local pointers for the calling thread. */
+void thread_bind(int i);
+/* Start workers 1..n-1 in the background and run worker 0 in the caller;
+ * returns when every worker has exited. */
+void threads_run(int n);
+/* Wake thread <i> from epoll_wait (async-signal-safe). */
+void thread_wake(int i);
+void threads_wake_all(void);
+
+/* Per-thread hooks, registered at startup from the room that needs them.
+ * Each member is optional and runs on every worker thread. */
+struct thread_hook {
+	void (*init)(void);          /* before the loop: register fds */
+	void (*stop)(void);          /* once, at soft stop: close listeners, idle clients */
+	void (*turn)(void);          /* every loop turn, after tasks: cheap checks only */
+	struct thread_hook *next;
+};
+void thread_register_hook(struct thread_hook *h);
+
+#endif

@@ -1,0 +1,211 @@
+/* h1_emit.c: HTTP/1.1 head writer. Hop-by-hop headers (RFC 9110 7.6.1:
+ * Connection and the headers it names, Keep-Alive, Proxy-Connection, TE,
+ * Transfer-Encoding, Upgrade) are dropped; framing headers are rebuilt from
+ * what the parser validated, so that both hops agree on the body length. */
+#include <string.h>
+#include "http/h1_emit.h"
+#include "http/h1.h"
+#include "mem/buf.h"
+
+#define MAX_CONN_TOKENS 16
+
+struct wr {
+	char *p, *end;
+	int err;
+};
+
+static inline void wr_put(struct wr *w, const char *s, size_t n)
+{
+	if ((size_t)(w->end - w->p) < n) {
+		w->err = 1;
+		return;
+	}
+	memcpy(w->p, s, n);
+	w->p += n;
+}
+
+static inline void wr_ist(struct wr *w, struct ist s) { wr_put(w, s.ptr, s.len); }
+static inline void wr_str(struct wr *w, const char *s) { wr_put(w, s, strlen(s)); }
+
+static void wr_u64(struct wr *w, uint64_t v)
+{
+	char tmp[24], *p = tmp + sizeof(tmp);
+
+	do {
+		*--p = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	wr_put(w, p, tmp + sizeof(tmp) - p);
+}
+
+static inline void wr_hdr(struct wr *w, struct ist n, struct ist v)
+{
+	wr_ist(w, n);
+	wr_put(w, ": ", 2);
+	wr_ist(w, v);
+	wr_put(w, "\r\n", 2);
+}
+
+/* Collect the tokens of every Connection header. */
+static unsigned conn_tokens(const struct http_msg *m, struct ist *tok)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < m->nb_hdrs; i++) {
+		const char *p, *e;
+
+		if (!ist_ieq(m->hdrs[i].n, "connection"))
+			continue;
+		p = m->hdrs[i].v.ptr;
+		e = p + m->hdrs[i].v.len;
+		while (p < e && n < MAX_CONN_TOKENS) {
+			const char *s;
+
+			while (p < e && (*p == ',' || *p == ' ' || *p == '\t'))
+				p++;
+			s = p;
+			while (p < e && *p != ',' && *p != ' ' && *p != '\t')
+				p++;
+			if (p > s)
+				tok[n++] = (struct ist){ s, (size_t)(p - s) };
+		}
+	}
+	return n;
+}
+
+/* 1 when the header must not cross the proxy. */
+static int is_hop_by_hop(struct ist n, const struct ist *tok, unsigned nt)
+{
+	switch (n.len) {
+	case 2:  if (ist_ieq(n, "te")) return 1; break;
+	case 7:  if (ist_ieq(n, "upgrade")) return 1; break;
+	case 10: if (ist_ieq(n, "connection") || ist_ieq(n, "keep-alive")) return 1; break;
+	case 14: if (ist_ieq(n, "content-length")) return 1; break;
+	case 16: if (ist_ieq(n, "proxy-connection")) return 1; break;
+	case 17: if (ist_ieq(n, "transfer-encoding")) return 1; break;
+	}
+	for (unsigned i = 0; i < nt; i++)
+		if (tok[i].len == n.len && strncasecmp(tok[i].ptr, n.ptr, n.len) == 0)
+			return 1;
+	return 0;
+}
+
+static void wr_headers(struct wr *w, const struct http_msg *m, const struct h1_emit_opts *o,
+		       int framing)
+{
+	struct ist tok[MAX_CONN_TOKENS];
+	unsigned nt = conn_tokens(m, tok);
+	int has_xff = 0;
+
+	for (unsigned i = 0; i < m->nb_hdrs; i++) {
+		const struct http_hdr *h = &m->hdrs[i];
+
+		if (is_hop_by_hop(h->n, tok, nt)) {
+			/* A Transfer-Encoding we cannot rebuild (response body
+			 * delimited by close) is passed as received. */
+			if ((m->flags & HTTP_MF_TE_OTHER) && ist_ieq(h->n, "transfer-encoding"))
+				wr_hdr(w, h->n, h->v);
+			continue;
+		}
+		wr_hdr(w, h->n, h->v);
+	}
+	if (framing) {
+		if (m->flags & HTTP_MF_CHUNKED)
+			wr_str(w, "transfer-encoding: chunked\r\n");
+		else if (m->flags & HTTP_MF_CL) {
+			wr_str(w, "content-length: ");
+			wr_u64(w, m->body_len);
+			wr_put(w, "\r\n", 2);
+		}
+	}
+	switch (o->conn) {
+	case H1_CONN_CLOSE:   wr_str(w, "connection: close\r\n"); break;
+	case H1_CONN_KAL:     wr_str(w, "connection: keep-alive\r\n"); break;
+	case H1_CONN_UPGRADE: {
+		/* keep the Upgrade header(s) the peer asked for */
+		for (unsigned i = 0; i < m->nb_hdrs; i++)
+			if (ist_ieq(m->hdrs[i].n, "upgrade"))
+				wr_hdr(w, m->hdrs[i].n, m->hdrs[i].v);
+		wr_str(w, "connection: upgrade\r\n");
+		break;
+	}
+	case H1_CONN_NONE:    break;
+	}
+	if (o->xff_name.len) {
+		/* if-none: the caller passes xff_name only when it must be added */
+		(void)has_xff;
+		wr_hdr(w, o->xff_name, o->xff_value);
+	}
+	wr_put(w, "\r\n", 2);
+}
+
+static int commit(struct buffer *out, struct wr *w, char *start)
+{
+	if (w->err)
+		return -1;
+	out->data += (uint32_t)(w->p - start);
+	return 0;
+}
+
+static char *prepare(struct buffer *out, struct wr *w)
+{
+	if (b_tailroom(out) < b_room(out) / 2)
+		b_realign(out);
+	w->p = b_tail(out);
+	w->end = out->area + out->size;
+	w->err = 0;
+	return w->p;
+}
+
+int h1_emit_req(struct buffer *out, const struct http_msg *m, const struct h1_emit_opts *o)
+{
+	struct wr w;
+	char *start = prepare(out, &w);
+
+	wr_ist(&w, m->method);
+	wr_put(&w, " ", 1);
+	wr_ist(&w, m->uri);
+	wr_str(&w, o->version_10 ? " HTTP/1.0\r\n" : " HTTP/1.1\r\n");
+	wr_headers(&w, m, o, 1);
+	return commit(out, &w, start);
+}
+
+int h1_emit_rsp(struct buffer *out, const struct http_msg *m, const struct h1_emit_opts *o)
+{
+	struct wr w;
+	char *start = prepare(out, &w);
+	char st[4] = { '0' + m->status / 100 % 10, '0' + m->status / 10 % 10, '0' + m->status % 10, ' ' };
+
+	wr_str(&w, "HTTP/1.1 ");
+	wr_put(&w, st, 4);
+	if (m->reason.len)
+		wr_ist(&w, m->reason);
+	else
+		wr_str(&w, http_reason(m->status));
+	wr_put(&w, "\r\n", 2);
+	wr_headers(&w, m, o, m->status >= 200);
+	return commit(out, &w, start);
+}
+
+int h1_emit_error(struct buffer *out, int status)
+{
+	char body[256], head[256];
+	int bl, hl;
+	const char *reason = http_reason(status);
+
+	bl = snprintf(body, sizeof(body),
+		      "<html><body><h1>%d %s</h1>\n%s\n</body></html>\n", status, reason,
+		      status == 408 ? "Your browser didn't send a complete request in time." :
+		      status < 500 ? "Your browser sent an invalid request." :
+		      status == 503 ? "No server is available to handle this request." :
+		      status == 504 ? "The server didn't respond in time." :
+		      "The server returned an invalid or incomplete response.");
+	hl = snprintf(head, sizeof(head),
+		      "HTTP/1.1 %d %s\r\ncontent-length: %d\r\ncache-control: no-cache\r\n"
+		      "content-type: text/html\r\nconnection: close\r\n\r\n", status, reason, bl);
+	if (b_room(out) < (uint32_t)(hl + bl))
+		return -1;
+	b_putblk(out, head, hl);
+	b_putblk(out, body, bl);
+	return 0;
+}

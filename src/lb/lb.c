@@ -1,0 +1,35 @@
+/* lb.c: registry of load-balancing algorithms. */
+#include <string.h>
+#include "lb/lb.h"
+
+static struct lb_reg *lb_regs;
+
+void lb_register(struct lb_reg *r)
+{
+	r->next = lb_regs;
+	lb_regs = r;
+}
+
+const struct lb_ops *lb_find(const char *name)
+{
+	for (struct lb_reg *r = lb_regs; r; r = r->next)
+		if (strcmp(r->ops->name, name) == 0)
+			return r->ops;
+	return NULL;
+}
+
+int lb_init_all(void)
+{
+	for (struct proxy *px = proxies_list; px; px = px->next) {
+		if (!(px->cap & PX_CAP_BE))
+			continue;
+		if (!px->lb)
+			px->lb = lb_find("roundrobin");
+		if (px->lb->init(px) < 0) {
+			fprintf(stderr, "[ALERT] backend '%s': cannot initialise '%s' load balancing\n",
+				px->id, px->lb->name);
+			return -1;
+		}
+	}
+	return 0;
+}

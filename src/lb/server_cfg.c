@@ -1,0 +1,137 @@
+/* server_cfg.c: the "server" and "balance" keywords of backend and listen
+ * sections, and the server checks after parsing. */
+#include <string.h>
+
+#include "cfg/cfg.h"
+#include "core/compiler.h"
+#include "lb/lb.h"
+#include "lb/server-t.h"
+#include "net/addr.h"
+#include "proxy/proxy-t.h"
+
+#define SERVER_USAGE "server <name> <address>:<port> [weight <0-256>]"
+#define SRV_WEIGHT_MAX 256
+
+static int kw_server(struct cfg_ctx *ctx, int argc, char **args)
+{
+	struct proxy *be = ctx->px;
+	struct server *srv, *last = NULL, *s;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	unsigned weight = 1;
+	char err[256], bad;
+	int i;
+
+	if (cfg_check_argc(ctx, "server", SERVER_USAGE, argc, 1, 2, -1) < 0)
+		return -1;
+	if (!cfg_valid_name(args[1], &bad)) {
+		if (!*args[1])
+			return cfg_alert(ctx, "'server': empty server name");
+		return cfg_alert(ctx, "'server': character '%c' is not permitted in server name '%s' "
+				 "(use letters, digits, '-', '_', '.', ':')", bad, args[1]);
+	}
+	for (s = be->srv; s; s = s->next) {
+		if (strcmp(s->id, args[1]) == 0)
+			return cfg_alert(ctx, "'server %s': a server with this name was already declared "
+					 "in %s '%s' at %s:%d", args[1], (be->cap & PX_CAP_FE) ? "listen" : "backend",
+					 be->id, s->conf_file, s->conf_line);
+		last = s;
+	}
+	if (addr_parse(args[2], ADDR_F_RESOLVE | ADDR_F_UNIX, &ss, &len, err, sizeof(err)) < 0)
+		return cfg_alert(ctx, "'server %s': invalid address '%s': %s", args[1], args[2], err);
+
+	for (i = 3; i < argc; i++) {
+		if (strcmp(args[i], "weight") == 0) {
+			unsigned long long v;
+			char kw[80];
+
+			if (i + 1 >= argc)
+				return cfg_alert(ctx, "'server %s': 'weight' needs a value (expected '%s')",
+						 args[1], SERVER_USAGE);
+			snprintf(kw, sizeof(kw), "server %s weight", args[1]);
+			if (cfg_get_uint(ctx, kw, args[++i], 0, SRV_WEIGHT_MAX, &v) < 0)
+				return -1;
+			weight = (unsigned)v;
+		} else {
+			return cfg_alert(ctx, "'server %s': unsupported option '%s' (supported: weight)",
+					 args[1], args[i]);
+		}
+	}
+
+	srv = cfg_calloc(1, sizeof(*srv));
+	srv->magic = SRV_MAGIC;
+	srv->id = cfg_strdup(args[1]);
+	srv->be = be;
+	srv->addr = ss;
+	srv->addrlen = len;
+	srv->addr_str = cfg_strdup(args[2]);
+	srv->weight = weight;
+	srv->conf_file = ctx->file;
+	srv->conf_line = ctx->line;
+	for (i = 0; i < MAX_THREADS; i++)
+		list_init(&srv->idle[i]);
+	srv->puid = (int)++be->nb_srv;
+	if (last)
+		last->next = srv;
+	else
+		be->srv = srv;
+	return 0;
+}
+
+static int kw_balance(struct cfg_ctx *ctx, int argc, char **args)
+{
+	const struct lb_ops *ops;
+
+	if (cfg_check_argc(ctx, "balance", "balance roundrobin", argc, 1, 1, -1) < 0)
+		return -1;
+	ops = lb_find(args[1]);
+	if (!ops)
+		return cfg_alert(ctx, "'balance': unsupported balance algorithm '%s' (supported: roundrobin)",
+				 args[1]);
+	if (argc > 2)
+		return cfg_alert(ctx, "'balance %s' takes no argument", args[1]);
+	ctx->px->lb = ops;
+	return 0;
+}
+
+static const struct cfg_kw server_kws[] = {
+	{ "server",  CFG_SEC_BACKEND | CFG_SEC_LISTEN, 0, 0, SERVER_USAGE, kw_server },
+	{ "balance", CFG_SEC_DEFAULTS | CFG_SEC_BACKEND | CFG_SEC_LISTEN, CFG_SEC_FRONTEND, 0,
+	             "balance roundrobin", kw_balance },
+	CFG_KW_END
+};
+CFG_REGISTER_KEYWORDS(server_kws);
+
+/* Every backend gets an algorithm (roundrobin unless told otherwise); a
+ * backend without servers is valid (503 at runtime) but suspicious. */
+static int server_check(void)
+{
+	const struct lb_ops *rr = lb_find("roundrobin");
+	struct proxy *px;
+	struct server *srv;
+	int ret = 0;
+
+	for (px = proxies_list; px; px = px->next) {
+		unsigned n = 0;
+
+		if (!(px->cap & PX_CAP_BE))
+			continue;
+		for (srv = px->srv; srv; srv = srv->next) {
+			CHECK_OBJ(srv, SRV_MAGIC);
+			ASSERT(srv->be == px && srv->puid == (int)++n);
+		}
+		ASSERT(n == px->nb_srv);
+		if (!px->lb)
+			px->lb = rr;
+		if (!px->lb)
+			ret = cfg_alert_at(px->conf_file, px->conf_line,
+					   "backend '%s': no load-balancing algorithm 'roundrobin' is built in",
+					   px->id);
+		if (!px->srv && (!(px->cap & PX_CAP_FE) || px->defbe == px))
+			cfg_warn_at(px->conf_file, px->conf_line,
+				    "%s '%s' has no server: its requests will get a 503 response",
+				    (px->cap & PX_CAP_FE) ? "listen" : "backend", px->id);
+	}
+	return ret;
+}
+CFG_REGISTER_POSTPARSER(server, CFG_POST_SERVER, server_check);

@@ -1,0 +1,291 @@
+/* conn.c: connections on sockets, and the raw (clear text) transport. */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include "net/conn.h"
+#include "core/task.h"
+#include "core/thread.h"
+#include "mem/pool.h"
+
+static struct pool_head *pool_conn;
+
+__attribute__((constructor)) static void conn_pool_init(void)
+{
+	pool_conn = pool_create("conn", sizeof(struct conn));
+}
+
+/* Poller callback: record readiness and wake the owner. */
+static void conn_fd_cb(struct fd_handler *h, uint32_t ev)
+{
+	struct conn *c = container_of(h, struct conn, fdh);
+
+	if (ev & EPOLLIN)
+		c->flags |= CO_FL_RD_READY;
+	if (ev & EPOLLOUT)
+		c->flags |= CO_FL_WR_READY;
+	if (ev & (EPOLLRDHUP | EPOLLHUP))
+		c->flags |= CO_FL_PEER_HUP | CO_FL_RD_READY;
+	if (ev & EPOLLERR)
+		c->flags |= CO_FL_ERROR | CO_FL_RD_READY | CO_FL_WR_READY;
+	if (c->owner)
+		task_wakeup(c->owner);
+}
+
+static struct conn *conn_alloc(int fd, struct task *owner)
+{
+	struct conn *c = pool_alloc(pool_conn);
+
+	if (!c)
+		return NULL;
+	memset(c, 0, offsetof(struct conn, peer));
+	c->magic = CONN_MAGIC;
+	c->fdh.fd = fd;
+	c->fdh.cb = conn_fd_cb;
+	c->xprt = &xprt_raw;
+	c->owner = owner;
+	list_init(&c->idle);
+	list_init(&c->th_idle);
+	return c;
+}
+
+struct conn *conn_new_accepted(int fd, const struct sockaddr_storage *peer, struct task *owner)
+{
+	struct conn *c = conn_alloc(fd, owner);
+
+	if (!c) {
+		close(fd);
+		return NULL;
+	}
+	if (peer->ss_family == AF_INET || peer->ss_family == AF_INET6) {
+		int one = 1;
+
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	}
+	memcpy(&c->peer, peer, sizeof(*peer));
+	/* Data usually arrives with the connection: try reading first. */
+	c->flags = CO_FL_RD_READY | CO_FL_WR_READY;
+	if (fd_register(&c->fdh, EPOLLIN | EPOLLOUT | EPOLLRDHUP) < 0) {
+		close(fd);
+		pool_free(pool_conn, c);
+		return NULL;
+	}
+	th->nb_conns++;
+	return c;
+}
+
+struct conn *conn_new_connect(const struct sockaddr_storage *addr, socklen_t alen, struct task *owner)
+{
+	struct conn *c;
+	int fd, one = 1, err;
+
+	fd = socket(addr->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return NULL;
+	if (addr->ss_family != AF_UNIX)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	c = conn_alloc(fd, owner);
+	if (!c) {
+		close(fd);
+		errno = ENOMEM;
+		return NULL;
+	}
+	c->flags = CO_FL_SERVER;
+	if (connect(fd, (const struct sockaddr *)addr, alen) < 0) {
+		if (errno != EINPROGRESS) {
+			err = errno;
+			close(fd);
+			pool_free(pool_conn, c);
+			errno = err;
+			return NULL;
+		}
+		c->flags |= CO_FL_CONNECTING;
+	} else {
+		c->flags |= CO_FL_WR_READY;
+	}
+	if (fd_register(&c->fdh, EPOLLIN | EPOLLOUT | EPOLLRDHUP) < 0) {
+		err = errno;
+		close(fd);
+		pool_free(pool_conn, c);
+		errno = err;
+		return NULL;
+	}
+	th->nb_conns++;
+	return c;
+}
+
+int conn_connect_check(struct conn *c)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	if (!(c->flags & CO_FL_CONNECTING))
+		return 1;
+	if (!(c->flags & (CO_FL_WR_READY | CO_FL_ERROR | CO_FL_PEER_HUP)))
+		return 0;
+	if (getsockopt(c->fdh.fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		err = errno;
+	if (err == EINPROGRESS || err == EALREADY)
+		return 0;
+	if (err) {
+		errno = err;
+		c->flags |= CO_FL_ERROR;
+		return -1;
+	}
+	c->flags &= ~CO_FL_CONNECTING;
+	c->flags |= CO_FL_WR_READY;
+	return 1;
+}
+
+void conn_free(struct conn **pc)
+{
+	struct conn *c = *pc;
+
+	if (!c)
+		return;
+	CHECK_OBJ(c, CONN_MAGIC);
+	if (list_inlist(&c->idle))
+		list_del_init(&c->idle);
+	if (list_inlist(&c->th_idle))
+		list_del_init(&c->th_idle);
+	close(c->fdh.fd);
+	c->magic = 0;
+	pool_free(pool_conn, c);
+	th->nb_conns--;
+	*pc = NULL;
+}
+
+void conn_set_owner(struct conn *c, struct task *owner)
+{
+	c->owner = owner;
+	c->fdh.cb = conn_fd_cb;
+}
+
+void conn_shutw(struct conn *c)
+{
+	if (!(c->flags & CO_FL_WR_SH)) {
+		c->flags |= CO_FL_WR_SH;
+		if (c->xprt->shutw)
+			c->xprt->shutw(c);
+	}
+}
+
+void conn_addr_str(const struct sockaddr_storage *ss, char *dst, size_t len)
+{
+	if (ss->ss_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, dst, len);
+	else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+
+		/* v4-mapped addresses are shown as IPv4, as HAProxy does */
+		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
+			inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12], dst, len);
+		else
+			inet_ntop(AF_INET6, &s6->sin6_addr, dst, len);
+	} else
+		snprintf(dst, len, "unix");
+}
+
+/* ---- raw transport ---- */
+
+static ssize_t raw_rcv_buf(struct conn *c, char *dst, size_t len)
+{
+	ssize_t r;
+
+	if (!(c->flags & CO_FL_RD_READY) || (c->flags & (CO_FL_RD_SH | CO_FL_ERROR)) || !len)
+		return 0;
+	do {
+		r = recv(c->fdh.fd, dst, len, 0);
+	} while (r < 0 && errno == EINTR);
+	if (r > 0) {
+		/* A short read on a stream socket means it is drained, unless
+		 * the peer's FIN/RST is pending (then reading again reports it). */
+		if ((size_t)r < len && !(c->flags & CO_FL_PEER_HUP))
+			c->flags &= ~CO_FL_RD_READY;
+		return r;
+	}
+	if (r == 0)
+		c->flags |= CO_FL_RD_SH;
+	else if (errno == EAGAIN)
+		c->flags &= ~CO_FL_RD_READY;
+	else
+		c->flags |= CO_FL_ERROR;
+	return 0;
+}
+
+static ssize_t raw_snd_buf(struct conn *c, const char *src, size_t len, int more)
+{
+	ssize_t r;
+
+	if (!(c->flags & CO_FL_WR_READY) || (c->flags & (CO_FL_WR_SH | CO_FL_ERROR)) || !len)
+		return 0;
+	do {
+		r = send(c->fdh.fd, src, len, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
+	} while (r < 0 && errno == EINTR);
+	if (r > 0) {
+		if ((size_t)r < len)
+			c->flags &= ~CO_FL_WR_READY;
+		return r;
+	}
+	if (r < 0 && errno == EAGAIN)
+		c->flags &= ~CO_FL_WR_READY;
+	else
+		c->flags |= CO_FL_ERROR;
+	return 0;
+}
+
+static ssize_t raw_rcv_pipe(struct conn *c, int pipe_wr, size_t len)
+{
+	ssize_t r;
+
+	if (!(c->flags & CO_FL_RD_READY) || (c->flags & (CO_FL_RD_SH | CO_FL_ERROR)))
+		return 0;
+	r = splice(c->fdh.fd, NULL, pipe_wr, NULL, len, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+	if (r > 0)
+		return r;
+	if (r == 0)
+		c->flags |= CO_FL_RD_SH;
+	else if (errno == EAGAIN) {
+		/* Either the socket is drained or the pipe is full: the caller
+		 * tells them apart by the pipe's fill level. */
+		c->flags &= ~CO_FL_RD_READY;
+	} else
+		c->flags |= CO_FL_ERROR;
+	return 0;
+}
+
+static ssize_t raw_snd_pipe(struct conn *c, int pipe_rd, size_t len)
+{
+	ssize_t r;
+
+	if (!(c->flags & CO_FL_WR_READY) || (c->flags & (CO_FL_WR_SH | CO_FL_ERROR)))
+		return 0;
+	r = splice(pipe_rd, NULL, c->fdh.fd, NULL, len, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+	if (r > 0) {
+		if ((size_t)r < len)
+			c->flags &= ~CO_FL_WR_READY;
+		return r;
+	}
+	if (r < 0 && errno == EAGAIN)
+		c->flags &= ~CO_FL_WR_READY;
+	else if (r < 0)
+		c->flags |= CO_FL_ERROR;
+	return 0;
+}
+
+static void raw_shutw(struct conn *c)
+{
+	shutdown(c->fdh.fd, SHUT_WR);
+}
+
+const struct xprt_ops xprt_raw = {
+	.name     = "raw",
+	.rcv_buf  = raw_rcv_buf,
+	.snd_buf  = raw_snd_buf,
+	.rcv_pipe = raw_rcv_pipe,
+	.snd_pipe = raw_snd_pipe,
+	.shutw    = raw_shutw,
+};

@@ -1,0 +1,35 @@
+/* conn.h: connection life cycle and I/O on the owning thread. */
+#ifndef SLUICE_NET_CONN_H
+#define SLUICE_NET_CONN_H
+
+#include "net/conn-t.h"
+
+extern const struct xprt_ops xprt_raw;
+
+/* Wrap an accepted, non-blocking fd; registers it in this thread's poller.
+ * Returns NULL (fd closed) on failure. */
+struct conn *conn_new_accepted(int fd, const struct sockaddr_storage *peer, struct task *owner);
+/* Start a non-blocking connect to addr. NULL on immediate failure (errno set). */
+struct conn *conn_new_connect(const struct sockaddr_storage *addr, socklen_t alen, struct task *owner);
+/* Closes the socket and frees the conn; clears *pc. */
+void conn_free(struct conn **pc);
+/* Check a pending connect: 1 established, 0 still pending, -1 failed. */
+int conn_connect_check(struct conn *c);
+
+static inline ssize_t conn_recv(struct conn *c, char *dst, size_t len)
+{
+	return c->xprt->rcv_buf(c, dst, len);
+}
+static inline ssize_t conn_send(struct conn *c, const char *src, size_t len, int more)
+{
+	return c->xprt->snd_buf(c, src, len, more);
+}
+void conn_shutw(struct conn *c);
+/* Hand the connection to a new owner task and restore the I/O callback
+ * (after it was parked idle with a callback of its own). */
+void conn_set_owner(struct conn *c, struct task *owner);
+
+/* Format the peer address ("1.2.3.4", "::1", "unix") into dst. */
+void conn_addr_str(const struct sockaddr_storage *ss, char *dst, size_t len);
+
+#endif

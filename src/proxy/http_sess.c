@@ -1,0 +1,963 @@
+/* http_sess.c: the HTTP/1 proxy path. A client session reads and parses
+ * request heads; each complete head starts a stream that picks a backend
+ * and a server, rewrites the head, then streams bodies in both directions
+ * through bounded buffers (never a whole body), and ends with the server
+ * connection parked for reuse and the session idle again, or closed.
+ *
+ * Life cycle of a session:
+ *   http_sess_accept() -> [idle: no buffer] -> head bytes arrive -> parse
+ *   -> strm_start() -> strm_step()... -> strm_end() -> idle | close
+ * All of it runs on the thread that accepted the connection; the session
+ * task is woken by I/O on either connection and by its timer. Each pass
+ * does everything possible until nothing moves, then re-arms one timer. */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include "proxy/proxy.h"
+#include "proxy/stream-t.h"
+#include "http/h1.h"
+#include "http/h1_emit.h"
+#include "net/conn.h"
+#include "net/listener.h"
+#include "lb/lb.h"
+#include "lb/server.h"
+#include "core/task.h"
+#include "core/clock.h"
+#include "core/thread.h"
+#include "mem/buf.h"
+
+static struct pool_head *pool_sess, *pool_strm;
+static __thread struct http_hdr *hdr_tab;   /* scratch header table */
+
+static void sess_process(struct task *t, void *ctx);
+
+/* ---------- session ---------- */
+
+void http_sess_accept(struct listener *li, int fd, const struct sockaddr_storage *peer)
+{
+	struct h1_sess *s = pool_alloc(pool_sess);
+
+	if (!s) {
+		close(fd);
+		listener_conn_done(li);
+		return;
+	}
+	memset(s, 0, sizeof(*s));
+	s->magic = SESS_MAGIC;
+	s->li = li;
+	s->fe = li->fe;
+	task_init(&s->task, sess_process, s);
+	s->cli = conn_new_accepted(fd, peer, &s->task);
+	if (!s->cli) {
+		pool_free(pool_sess, s);
+		listener_conn_done(li);
+		return;
+	}
+	s->cli_act = now_ms;
+	s->req_exp = tick_add(now_ms, s->fe->timeout.http_request ? s->fe->timeout.http_request
+							   : s->fe->timeout.client);
+	list_append(&th->sessions, &s->th_list);
+	if (stopping)
+		s->flags |= SESS_F_STOP;
+	task_wakeup(&s->task);
+}
+
+static void strm_free(struct stream **ps);
+
+static void sess_free(struct h1_sess *s)
+{
+	CHECK_OBJ(s, SESS_MAGIC);
+	if (s->strm)
+		strm_free(&s->strm);
+	task_cancel(&s->task);
+	list_del_init(&s->th_list);
+	s->ibuf.data = 0;
+	b_release(&s->ibuf);
+	conn_free(&s->cli);
+	listener_conn_done(s->li);
+	s->magic = 0;
+	pool_free(pool_sess, s);
+}
+
+/* Close after the last response: shut our side, then drain what the client
+ * still sends for a short while so that the kernel does not reset the
+ * connection (and destroy the response) because of unread bytes. */
+static void sess_linger(struct h1_sess *s)
+{
+	s->flags |= SESS_F_LINGER;
+	s->ibuf.data = 0;
+	b_release(&s->ibuf);
+	conn_shutw(s->cli);
+	s->cli_act = now_ms;
+}
+
+static int sess_linger_step(struct h1_sess *s)
+{
+	char junk[4096];
+
+	while (conn_recv(s->cli, junk, sizeof(junk)) > 0)
+		;
+	if (s->cli->flags & (CO_FL_RD_SH | CO_FL_ERROR))
+		return -1;
+	if (now_ms >= s->cli_act + 1000)
+		return -1;
+	task_schedule(&s->task, s->cli_act + 1000);
+	return 0;
+}
+
+/* ---------- stream ---------- */
+
+static struct stream *strm_new(struct h1_sess *s)
+{
+	struct stream *st = pool_alloc(pool_strm);
+
+	if (!st)
+		return NULL;
+	memset(st, 0, sizeof(*st));
+	st->magic = STRM_MAGIC;
+	st->sess = s;
+	st->req_st = RQ_DONE;
+	st->rsp_st = RS_HEAD;
+	st->srv_act = now_ms;
+	s->strm = st;
+	return st;
+}
+
+static void strm_free(struct stream **ps)
+{
+	struct stream *st = *ps;
+
+	CHECK_OBJ(st, STRM_MAGIC);
+	conn_free(&st->srvc);
+	st->req_out.data = st->rsp_in.data = st->rsp_out.data = 0;
+	b_release(&st->req_out);
+	b_release(&st->rsp_in);
+	b_release(&st->rsp_out);
+	st->magic = 0;
+	pool_free(pool_strm, st);
+	*ps = NULL;
+}
+
+/* Answer with an error and close. If a final response already started, the
+ * only honest thing left is to cut the connection. */
+static void strm_error(struct stream *st, int status)
+{
+	struct h1_sess *s = st->sess;
+
+	st->flags |= STRM_F_CLI_CLOSE | STRM_F_SRV_CLOSE;
+	conn_free(&st->srvc);
+	st->req_st = RQ_DONE;
+	st->rsp_st = RS_DONE;
+	if (st->flags & STRM_F_RSP_STARTED) {
+		st->flags |= STRM_F_ABORT;
+		return;
+	}
+	st->rsp_out.data = 0;
+	if (b_alloc(&st->rsp_out) < 0 || h1_emit_error(&st->rsp_out, status) < 0) {
+		st->flags |= STRM_F_ABORT;
+		return;
+	}
+	st->status = status;
+	st->flags |= STRM_F_RSP_STARTED;
+	px_count_status(s->fe, tid, status);
+	if (st->be && st->be != s->fe)
+		px_count_status(st->be, tid, status);
+}
+
+/* Open or reuse a server connection. Returns 0, or -1 (error answered). */
+static int strm_connect(struct stream *st)
+{
+	struct server *srv = st->srv;
+	struct conn *c = NULL;
+
+	if (!(st->flags & STRM_F_UPGRADE) && !st->retries)
+		c = srv_take_idle(srv, &st->sess->task);
+	if (c) {
+		srv->ctr[tid].reused++;
+	} else {
+		c = conn_new_connect(&srv->addr, srv->addrlen, &st->sess->task);
+		if (!c) {
+			srv->ctr[tid].connect_errors++;
+			st->be->ctr[tid].no_srv++;
+			strm_error(st, 503);
+			return -1;
+		}
+		c->srv = srv;
+		srv->ctr[tid].conns++;
+		st->connect_exp = tick_add(now_ms, st->be->timeout.connect);
+	}
+	st->srvc = c;
+	st->srv_act = now_ms;
+	return 0;
+}
+
+/* Emit the request head for the server from a parsed message. */
+static int strm_emit_req(struct stream *st, const struct http_msg *m)
+{
+	struct h1_sess *s = st->sess;
+	struct proxy *fe = s->fe, *be = st->be;
+	struct h1_emit_opts o = { .conn = H1_CONN_NONE };
+	char addr[64];
+	unsigned opts = fe->options | be->options;
+
+	if (st->flags & STRM_F_UPGRADE)
+		o.conn = H1_CONN_UPGRADE;
+	else if (opts & (PX_O_HTTP_SERVER_CLOSE | PX_O_HTTPCLOSE)) {
+		o.conn = H1_CONN_CLOSE;
+		st->flags |= STRM_F_SRV_CLOSE;
+	} else if (!(m->flags & HTTP_MF_VER_11))
+		o.conn = H1_CONN_KAL;
+	o.version_10 = !(m->flags & HTTP_MF_VER_11);
+	if (opts & PX_O_FORWARDFOR) {
+		struct proxy *p = (fe->options & PX_O_FORWARDFOR) ? fe : be;
+		const char *name = p->fwdfor_hdr ? p->fwdfor_hdr : "X-Forwarded-For";
+		int present = 0;
+
+		if (p->options & PX_O_FF_IFNONE)
+			for (unsigned i = 0; i < m->nb_hdrs; i++)
+				if (ist_ieq(m->hdrs[i].n, name))
+					present = 1;
+		if (!present && s->cli->peer.ss_family != AF_UNIX) {
+			conn_addr_str(&s->cli->peer, addr, sizeof(addr));
+			o.xff_name = (struct ist){ name, strlen(name) };
+			o.xff_value = (struct ist){ addr, strlen(addr) };
+		}
+	}
+	st->req_out.data = 0;
+	if (b_alloc(&st->req_out) < 0 || h1_emit_req(&st->req_out, m, &o) < 0)
+		return -1;
+	return 0;
+}
+
+static void msg_init(struct http_msg *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->hdrs = hdr_tab;
+	m->max_hdrs = global.h1.max_hdrs;
+}
+
+/* A complete request head of <len> bytes is at the head of s->ibuf. */
+static void strm_start(struct h1_sess *s, struct http_msg *m, int len)
+{
+	struct proxy *fe = s->fe;
+	struct stream *st = strm_new(s);
+
+	if (!st) {
+		sess_free(s);
+		return;
+	}
+	s->nb_req++;
+	fe->ctr[tid].requests++;
+	st->meth = m->meth;
+	st->req_mf = m->flags;
+	if ((m->flags & HTTP_MF_CONN_CLOSE) ||
+	    (!(m->flags & HTTP_MF_VER_11) && !(m->flags & HTTP_MF_CONN_KAL)) ||
+	    (fe->options & PX_O_HTTPCLOSE) || (s->flags & SESS_F_STOP) || stopping)
+		st->flags |= STRM_F_CLI_CLOSE;
+	if ((m->flags & HTTP_MF_UPGRADE) && (m->flags & HTTP_MF_CONN_UPGRADE))
+		st->flags |= STRM_F_UPGRADE;
+	if (m->flags & HTTP_MF_CHUNKED)
+		st->req_bm = BM_CHUNKED;
+	else if ((m->flags & HTTP_MF_CL) && m->body_len)
+		st->req_bm = BM_CL, st->req_left = m->body_len;
+	st->req_st = st->req_bm == BM_NONE ? RQ_DONE : RQ_BODY;
+
+	st->be = px_select_backend(fe);
+	if (!st->be) {
+		fe->ctr[tid].req_rejected++;
+		b_del(&s->ibuf, len);
+		strm_error(st, 503);
+		return;
+	}
+	if (st->be != fe)
+		st->be->ctr[tid].requests++;
+	st->srv = lb_pick(st->be, st);
+	if (!st->srv) {
+		st->be->ctr[tid].no_srv++;
+		b_del(&s->ibuf, len);
+		strm_error(st, 503);
+		return;
+	}
+	st->srv->ctr[tid].requests++;
+	if (strm_emit_req(st, m) < 0) {
+		b_del(&s->ibuf, len);
+		strm_error(st, 500);
+		return;
+	}
+	/* A request without a body keeps its head until the response starts,
+	 * so that a reused connection the server closed meanwhile can be
+	 * replaced transparently. */
+	if (st->req_bm == BM_NONE && !(st->flags & STRM_F_UPGRADE)) {
+		st->flags |= STRM_F_HEAD_KEPT;
+		st->req_head_len = (uint32_t)len;
+	} else
+		b_del(&s->ibuf, len);
+	strm_connect(st);
+}
+
+/* Retry a request whose reused server connection died before answering. */
+static int strm_retry(struct stream *st)
+{
+	struct h1_sess *s = st->sess;
+	struct http_msg m;
+	int r;
+
+	if (!(st->flags & STRM_F_HEAD_KEPT) || (st->flags & STRM_F_SRV_BYTES) ||
+	    !st->srvc || !(st->srvc->flags & CO_FL_REUSED) || st->retries)
+		return -1;
+	conn_free(&st->srvc);
+	st->retries++;
+	msg_init(&m);
+	r = h1_parse_req(b_head(&s->ibuf), s->ibuf.data, &m, &global.h1);
+	if (r != (int)st->req_head_len || strm_emit_req(st, &m) < 0)
+		return -1;
+	st->rsp_in.data = 0;
+	return strm_connect(st);
+}
+
+static void strm_srv_error(struct stream *st, int status)
+{
+	if (status == 502 && strm_retry(st) == 0)
+		return;
+	if (status == 504) {
+		st->be->ctr[tid].srv_timeouts++;
+		if (st->srv)
+			st->srv->ctr[tid].timeouts++;
+	} else if (status == 503) {
+		st->be->ctr[tid].no_srv++;
+	} else {
+		st->be->ctr[tid].srv_errors++;
+		if (st->srv)
+			st->srv->ctr[tid].resp_errors++;
+	}
+	strm_error(st, status);
+}
+
+/* Move body bytes from <in> to <out> according to the framing. Returns the
+ * bytes consumed from <in>, or -1 on a framing error. *done is set when the
+ * body ended. Chunked bodies are validated by the decoder and copied as
+ * received, so trailers pass through unchanged. */
+static long body_move(struct buffer *in, struct buffer *out, enum body_mode bm,
+		      uint64_t *left, struct h1_chunk *chk, int *done)
+{
+	uint32_t room, n;
+
+	*done = 0;
+	if (!in->data)
+		return 0;
+	if (b_alloc(out) < 0)
+		return 0;
+	if (!out->data) {
+		out->head = 0;
+	} else if (b_tailroom(out) < b_room(out) / 2)
+		b_realign(out);
+	room = b_tailroom(out);
+
+	if (bm == BM_CL || bm == BM_CLOSE) {
+		n = in->data;
+		if (bm == BM_CL && n > *left)
+			n = (uint32_t)*left;
+		/* All of <in> is body and <out> is empty: swap, no copy. */
+		if (n == in->data && !out->data) {
+			struct buffer tmp = *out;
+
+			*out = *in;
+			*in = tmp;
+			in->data = 0;
+			in->head = 0;
+		} else {
+			if (n > room)
+				n = room;
+			memcpy(b_tail(out), b_head(in), n);
+			out->data += n;
+			b_del(in, n);
+		}
+		if (bm == BM_CL) {
+			*left -= n;
+			*done = !*left;
+		}
+		return n;
+	}
+
+	/* chunked */
+	{
+		uint32_t avail = MIN(in->data, room), used = 0;
+
+		while (used < avail && chk->state != H1_CHK_DONE) {
+			size_t doff, dlen;
+			long r = h1_chunk_step(chk, b_head(in) + used, avail - used, &doff, &dlen, &global.h1);
+
+			if (r < 0)
+				return -1;
+			if (r == 0)
+				break;
+			used += (uint32_t)r;
+		}
+		memcpy(b_tail(out), b_head(in), used);
+		out->data += used;
+		b_del(in, used);
+		*done = chk->state == H1_CHK_DONE;
+		/* A control line that cannot complete in a full buffer. */
+		if (!used && !*done && avail == in->data && in->data == in->size)
+			return -1;
+		return used;
+	}
+}
+
+/* Client -> server body. Returns 1 on progress, 0 otherwise. */
+static int strm_req_body(struct stream *st)
+{
+	struct h1_sess *s = st->sess;
+	int progress = 0, done;
+
+	for (;;) {
+		long r;
+		ssize_t n;
+
+		if (b_alloc(&s->ibuf) < 0)
+			break;
+		if (s->ibuf.data < s->ibuf.size && !s->ibuf.data)
+			s->ibuf.head = 0;
+		if (b_tailroom(&s->ibuf) && (s->cli->flags & CO_FL_RD_READY)) {
+			n = conn_recv(s->cli, b_tail(&s->ibuf), b_tailroom(&s->ibuf));
+			if (n > 0) {
+				s->ibuf.data += (uint32_t)n;
+				s->cli_act = now_ms;
+				s->fe->ctr[tid].bytes_in += (uint64_t)n;
+				progress = 1;
+			}
+		}
+		r = body_move(&s->ibuf, &st->req_out, st->req_bm, &st->req_left, &st->req_chk, &done);
+		if (r < 0) {
+			s->fe->ctr[tid].req_rejected++;
+			strm_error(st, 400);
+			return 1;
+		}
+		if (done) {
+			st->req_st = RQ_DONE;
+			progress = 1;
+			break;
+		}
+		if (!r)
+			break;
+		progress = 1;
+	}
+	if (st->req_st == RQ_BODY && (s->cli->flags & (CO_FL_RD_SH | CO_FL_ERROR)) &&
+	    !s->ibuf.data) {
+		/* The client went away in the middle of its body. */
+		s->fe->ctr[tid].cli_aborts++;
+		st->flags |= STRM_F_ABORT;
+		return 1;
+	}
+	b_release_if_empty(&s->ibuf);
+	return progress;
+}
+
+/* Parse and forward the response head. Returns 1 on progress. */
+static int strm_rsp_head(struct stream *st)
+{
+	struct h1_sess *s = st->sess;
+	struct h1_emit_opts o = { .conn = H1_CONN_NONE };
+	struct http_msg m;
+	int r;
+
+	msg_init(&m);
+	r = h1_parse_rsp(b_head(&st->rsp_in), st->rsp_in.data, &m, &global.h1);
+	if (r < 0) {
+		strm_srv_error(st, 502);
+		return 1;
+	}
+	if (r == 0) {
+		if (st->srvc->flags & (CO_FL_RD_SH | CO_FL_ERROR)) {
+			strm_srv_error(st, 502);
+			return 1;
+		}
+		if (st->rsp_in.data == st->rsp_in.size) {
+			strm_srv_error(st, 502);
+			return 1;
+		}
+		return 0;
+	}
+	if (b_alloc(&st->rsp_out) < 0)
+		return 0;
+	if (m.status < 200 && m.status != 101) {
+		/* Interim responses go to HTTP/1.1 clients as they come. */
+		if ((st->req_mf & HTTP_MF_VER_11) && h1_emit_rsp(&st->rsp_out, &m, &o) < 0)
+			return 0;
+		b_del(&st->rsp_in, r);
+		return 1;
+	}
+	if (m.status == 101 || (st->meth == HTTP_METH_CONNECT && m.status < 300)) {
+		if (m.status == 101 && !(st->flags & STRM_F_UPGRADE)) {
+			strm_srv_error(st, 502);
+			return 1;
+		}
+		o.conn = m.status == 101 ? H1_CONN_UPGRADE : H1_CONN_NONE;
+		m.flags &= ~(HTTP_MF_CL | HTTP_MF_CHUNKED);
+		if (h1_emit_rsp(&st->rsp_out, &m, &o) < 0) {
+			strm_srv_error(st, 502);
+			return 1;
+		}
+		b_del(&st->rsp_in, r);
+		st->status = m.status;
+		st->flags |= STRM_F_RSP_STARTED;
+		px_count_status(s->fe, tid, m.status);
+		if (st->be != s->fe)
+			px_count_status(st->be, tid, m.status);
+		st->rsp_st = RS_TUNNEL;
+		return 1;
+	}
+
+	/* final response */
+	if (st->meth == HTTP_METH_HEAD || m.status == 204 || m.status == 304)
+		st->rsp_bm = BM_NONE;
+	else if (m.flags & HTTP_MF_CHUNKED)
+		st->rsp_bm = BM_CHUNKED;
+	else if (m.flags & HTTP_MF_CL)
+		st->rsp_bm = m.body_len ? BM_CL : BM_NONE, st->rsp_left = m.body_len;
+	else
+		st->rsp_bm = BM_CLOSE;
+	if ((m.flags & HTTP_MF_CONN_CLOSE) || st->rsp_bm == BM_CLOSE ||
+	    (!(m.flags & HTTP_MF_VER_11) && !(m.flags & HTTP_MF_CONN_KAL)))
+		st->flags |= STRM_F_SRV_CLOSE;
+	if (st->rsp_bm == BM_CLOSE || st->req_st != RQ_DONE)
+		st->flags |= STRM_F_CLI_CLOSE;
+	if (stopping)
+		st->flags |= STRM_F_CLI_CLOSE;
+	if (st->flags & STRM_F_CLI_CLOSE)
+		o.conn = H1_CONN_CLOSE;
+	else if (!(st->req_mf & HTTP_MF_VER_11))
+		o.conn = H1_CONN_KAL;
+	if (h1_emit_rsp(&st->rsp_out, &m, &o) < 0) {
+		strm_srv_error(st, 502);
+		return 1;
+	}
+	b_del(&st->rsp_in, r);
+	if (st->flags & STRM_F_HEAD_KEPT) {
+		b_del(&s->ibuf, st->req_head_len);
+		st->flags &= ~STRM_F_HEAD_KEPT;
+	}
+	st->status = m.status;
+	st->flags |= STRM_F_RSP_STARTED;
+	px_count_status(s->fe, tid, m.status);
+	if (st->be != s->fe)
+		px_count_status(st->be, tid, m.status);
+	st->rsp_st = st->rsp_bm == BM_NONE ? RS_DONE : RS_BODY;
+	return 1;
+}
+
+/* Server side: connect, send, receive, parse, forward. Returns 1 on progress. */
+static int strm_srv_side(struct stream *st)
+{
+	struct conn *c = st->srvc;
+	int progress = 0;
+	ssize_t n;
+
+	if (!c)
+		return 0;
+	if (c->flags & CO_FL_CONNECTING) {
+		int r = conn_connect_check(c);
+
+		if (r < 0) {
+			st->srv->ctr[tid].connect_errors++;
+			strm_srv_error(st, 503);
+			return 1;
+		}
+		if (r == 0)
+			return 0;
+		st->srv_act = now_ms;
+		progress = 1;
+	}
+	/* send */
+	while (st->req_out.data) {
+		n = conn_send(c, b_head(&st->req_out), st->req_out.data, 0);
+		if (n <= 0)
+			break;
+		b_del(&st->req_out, (uint32_t)n);
+		st->srv_act = now_ms;
+		st->srv->ctr[tid].bytes_out += (uint64_t)n;
+		st->be->ctr[tid].bytes_out += (uint64_t)n;
+		progress = 1;
+	}
+	if (c->flags & CO_FL_ERROR && !(st->flags & STRM_F_SRV_BYTES)) {
+		strm_srv_error(st, 502);
+		return 1;
+	}
+	if (!st->req_out.data) {
+		b_release(&st->req_out);
+		if (st->req_st == RQ_DONE)
+			st->flags |= STRM_F_REQ_SENT;
+	}
+	/* receive */
+	while ((st->rsp_st == RS_HEAD || st->rsp_st == RS_BODY) && (c->flags & CO_FL_RD_READY) &&
+	       !(c->flags & (CO_FL_RD_SH | CO_FL_ERROR))) {
+		if (b_alloc(&st->rsp_in) < 0)
+			break;
+		if (!b_tailroom(&st->rsp_in)) {
+			if (st->rsp_in.head)
+				b_realign(&st->rsp_in);
+			else
+				break;
+		}
+		n = conn_recv(c, b_tail(&st->rsp_in), b_tailroom(&st->rsp_in));
+		if (n <= 0)
+			break;
+		st->rsp_in.data += (uint32_t)n;
+		st->flags |= STRM_F_SRV_BYTES;
+		st->srv_act = now_ms;
+		st->srv->ctr[tid].bytes_in += (uint64_t)n;
+		st->be->ctr[tid].bytes_in += (uint64_t)n;
+		progress = 1;
+		if (st->rsp_st == RS_HEAD || st->rsp_in.data == st->rsp_in.size)
+			break;
+	}
+	if (st->rsp_st == RS_HEAD && (st->rsp_in.data || (c->flags & (CO_FL_RD_SH | CO_FL_ERROR))))
+		progress |= strm_rsp_head(st);
+	if (st->rsp_st == RS_BODY && st->srvc) {
+		int done;
+		long r = body_move(&st->rsp_in, &st->rsp_out, st->rsp_bm, &st->rsp_left,
+				   &st->rsp_chk, &done);
+
+		if (r < 0) {
+			st->be->ctr[tid].srv_errors++;
+			st->srv->ctr[tid].resp_errors++;
+			st->flags |= STRM_F_ABORT;
+			return 1;
+		}
+		if (r)
+			progress = 1;
+		if (done)
+			st->rsp_st = RS_DONE;
+		else if (!st->rsp_in.data && (st->srvc->flags & (CO_FL_RD_SH | CO_FL_ERROR))) {
+			if (st->rsp_bm == BM_CLOSE && !(st->srvc->flags & CO_FL_ERROR)) {
+				st->rsp_st = RS_DONE;
+			} else {
+				/* truncated: the client must see the cut */
+				st->be->ctr[tid].srv_errors++;
+				st->srv->ctr[tid].resp_errors++;
+				st->flags |= STRM_F_ABORT | STRM_F_CLI_CLOSE;
+			}
+			progress = 1;
+		}
+	}
+	if (st->rsp_in.data == 0 && st->rsp_st != RS_HEAD)
+		b_release(&st->rsp_in);
+	return progress;
+}
+
+/* Client side output. Returns 1 on progress. */
+static int strm_cli_send(struct stream *st)
+{
+	struct h1_sess *s = st->sess;
+	int progress = 0;
+
+	while (st->rsp_out.data) {
+		ssize_t n = conn_send(s->cli, b_head(&st->rsp_out), st->rsp_out.data, 0);
+
+		if (n <= 0)
+			break;
+		b_del(&st->rsp_out, (uint32_t)n);
+		s->cli_act = now_ms;
+		s->fe->ctr[tid].bytes_out += (uint64_t)n;
+		progress = 1;
+	}
+	if (s->cli->flags & CO_FL_ERROR) {
+		s->fe->ctr[tid].cli_aborts++;
+		st->flags |= STRM_F_ABORT;
+		return 1;
+	}
+	if (!st->rsp_out.data)
+		b_release(&st->rsp_out);
+	return progress;
+}
+
+/* Returns 1 when the exchange is complete: the response was delivered and
+ * the request was read whole, or will not be (the client gets closed). */
+static int strm_done(struct stream *st)
+{
+	return st->rsp_st == RS_DONE && !st->rsp_out.data &&
+	       (st->req_st == RQ_DONE || (st->flags & STRM_F_CLI_CLOSE));
+}
+
+/* End of the exchange. Returns 0 when the session lives on (idle or with
+ * pipelined bytes), -1 when it was closed/lingering. */
+static int strm_end(struct h1_sess *s)
+{
+	struct stream *st = s->strm;
+	int close_cli = !!(st->flags & (STRM_F_CLI_CLOSE | STRM_F_ABORT));
+
+	if (st->srvc && !(st->flags & (STRM_F_SRV_CLOSE | STRM_F_ABORT)) &&
+	    (st->flags & STRM_F_REQ_SENT) && !st->rsp_in.data) {
+		srv_park_idle(st->srv, st->srvc);
+		st->srvc = NULL;
+	}
+	if (st->flags & STRM_F_ABORT) {
+		strm_free(&s->strm);
+		sess_free(s);
+		return -1;
+	}
+	strm_free(&s->strm);
+	if (close_cli || (s->flags & SESS_F_STOP)) {
+		sess_linger(s);
+		return -1;
+	}
+	s->cli_act = now_ms;
+	s->req_exp = 0;
+	if (!s->ibuf.data)
+		b_release(&s->ibuf);
+	return 0;
+}
+
+/* Hand both connections to a tunnel once the 101 went out. */
+static void strm_to_tunnel(struct h1_sess *s)
+{
+	struct stream *st = s->strm;
+	struct conn *cli = s->cli, *srvc = st->srvc;
+	struct listener *li = s->li;
+
+	s->cli = NULL;
+	st->srvc = NULL;
+	/* request bytes the client sent after its head belong to the tunnel */
+	tcp_tunnel_start(li, s->fe, st->be, st->srv, cli, srvc, &s->ibuf, &st->rsp_in);
+	strm_free(&s->strm);
+	task_cancel(&s->task);
+	list_del_init(&s->th_list);
+	s->magic = 0;
+	pool_free(pool_sess, s);
+}
+
+/* Read and parse a request head. Returns 1 on progress, 0 when blocked,
+ * -1 when the session is gone. */
+static int sess_head(struct h1_sess *s)
+{
+	struct http_msg m;
+	int progress = 0, r;
+	ssize_t n;
+
+	if (s->cli->flags & CO_FL_RD_READY && !(s->cli->flags & (CO_FL_RD_SH | CO_FL_ERROR))) {
+		if (b_alloc(&s->ibuf) < 0)
+			return 0;
+		if (b_tailroom(&s->ibuf) < b_room(&s->ibuf) / 2 || !b_tailroom(&s->ibuf))
+			b_realign(&s->ibuf);
+		if (b_tailroom(&s->ibuf)) {
+			n = conn_recv(s->cli, b_tail(&s->ibuf), b_tailroom(&s->ibuf));
+			if (n > 0) {
+				if (!s->ibuf.data && s->nb_req) {
+					/* first byte of a keep-alive request */
+					s->req_exp = tick_add(now_ms, s->fe->timeout.http_request ?
+							      s->fe->timeout.http_request :
+							      s->fe->timeout.client);
+				}
+				s->ibuf.data += (uint32_t)n;
+				s->cli_act = now_ms;
+				s->fe->ctr[tid].bytes_in += (uint64_t)n;
+				progress = 1;
+			}
+		}
+	}
+	if (!s->ibuf.data) {
+		b_release(&s->ibuf);
+		if (s->cli->flags & (CO_FL_RD_SH | CO_FL_ERROR)) {
+			sess_free(s);
+			return -1;
+		}
+		return progress;
+	}
+	msg_init(&m);
+	r = h1_parse_req(b_head(&s->ibuf), s->ibuf.data, &m, &global.h1);
+	if (r > 0) {
+		strm_start(s, &m, r);
+		return 1;
+	}
+	if (r == 0 && !(s->cli->flags & (CO_FL_RD_SH | CO_FL_ERROR)) && s->ibuf.data < s->ibuf.size)
+		return progress;
+	if (r == 0) {
+		if (s->ibuf.data >= s->ibuf.size) {
+			r = H1_ERR_HDR_TOO_LARGE;
+		} else {
+			/* closed in the middle of a head */
+			s->fe->ctr[tid].cli_aborts++;
+			sess_free(s);
+			return -1;
+		}
+	}
+	/* bad request */
+	s->fe->ctr[tid].req_rejected++;
+	if (!strm_new(s)) {
+		sess_free(s);
+		return -1;
+	}
+	s->ibuf.data = 0;
+	strm_error(s->strm, h1_err_status(r));
+	return 1;
+}
+
+static void sess_timeout(struct h1_sess *s)
+{
+	struct stream *st = s->strm;
+	const struct px_timeouts *ft = &s->fe->timeout;
+
+	if (!st) {
+		if (!tick_expired(s->req_exp, now_ms) &&
+		    !(!s->ibuf.data && s->nb_req &&
+		      tick_expired(tick_add(s->cli_act, ft->http_keep_alive ? ft->http_keep_alive :
+					    ft->http_request ? ft->http_request : ft->client), now_ms)))
+			return;
+		if (!s->ibuf.data) {
+			/* nothing asked: close silently */
+			sess_free(s);
+			return;
+		}
+		s->fe->ctr[tid].req_timeout++;
+		if (!strm_new(s)) {
+			sess_free(s);
+			return;
+		}
+		s->ibuf.data = 0;
+		strm_error(s->strm, 408);
+		task_wakeup(&s->task);
+		return;
+	}
+	if (st->srvc && (st->srvc->flags & CO_FL_CONNECTING) && tick_expired(st->connect_exp, now_ms)) {
+		st->srv->ctr[tid].connect_errors++;
+		strm_srv_error(st, 503);
+	} else if (st->srvc && !(st->srvc->flags & CO_FL_CONNECTING) &&
+		   tick_expired(tick_add(st->srv_act, st->be->timeout.server), now_ms)) {
+		strm_srv_error(st, 504);
+	} else if (tick_expired(tick_add(s->cli_act, ft->client), now_ms) &&
+		   (st->req_st == RQ_BODY || st->rsp_out.data)) {
+		if (st->req_st == RQ_BODY && !(st->flags & STRM_F_RSP_STARTED)) {
+			s->fe->ctr[tid].req_timeout++;
+			strm_error(st, 408);
+		} else {
+			s->fe->ctr[tid].cli_aborts++;
+			st->flags |= STRM_F_ABORT;
+		}
+	} else
+		return;
+	task_wakeup(&s->task);
+}
+
+static void sess_arm_timer(struct h1_sess *s)
+{
+	struct stream *st = s->strm;
+	const struct px_timeouts *ft = &s->fe->timeout;
+	uint64_t exp = 0;
+
+	if (!st) {
+		if (s->ibuf.data || !s->nb_req)
+			exp = s->req_exp;
+		else
+			exp = tick_add(s->cli_act, ft->http_keep_alive ? ft->http_keep_alive :
+				       ft->http_request ? ft->http_request : ft->client);
+	} else {
+		if (st->req_st == RQ_BODY || st->rsp_out.data)
+			exp = tick_add(s->cli_act, ft->client);
+		if (st->srvc) {
+			if (st->srvc->flags & CO_FL_CONNECTING)
+				exp = tick_first(exp, st->connect_exp);
+			else if (st->rsp_st == RS_HEAD || st->rsp_st == RS_BODY || st->req_out.data)
+				exp = tick_first(exp, tick_add(st->srv_act, st->be->timeout.server));
+		}
+	}
+	task_schedule(&s->task, exp);
+}
+
+static void sess_process(struct task *t, void *ctx)
+{
+	struct h1_sess *s = ctx;
+	int progress;
+
+	CHECK_OBJ(s, SESS_MAGIC);
+	if (killed) {
+		sess_free(s);
+		return;
+	}
+	if (s->flags & SESS_F_LINGER) {
+		if (sess_linger_step(s) < 0)
+			sess_free(s);
+		return;
+	}
+	if (tick_expired(t->expire, now_ms) || !t->expire) {
+		sess_timeout(s);
+		if (s->magic != SESS_MAGIC)
+			return;
+	}
+	do {
+		struct stream *st;
+
+		progress = 0;
+		if (!s->strm) {
+			int r = sess_head(s);
+
+			if (r < 0)
+				return;
+			progress = r;
+			if (!s->strm)
+				break;
+		}
+		st = s->strm;
+		if (!(st->flags & STRM_F_ABORT)) {
+			if (st->req_st == RQ_BODY)
+				progress |= strm_req_body(st);
+			progress |= strm_srv_side(st);
+			progress |= strm_cli_send(st);
+		}
+		if (st->flags & STRM_F_ABORT) {
+			strm_end(s);
+			return;
+		}
+		if (st->rsp_st == RS_TUNNEL && !st->rsp_out.data && !st->req_out.data &&
+		    st->srvc && !(st->srvc->flags & CO_FL_CONNECTING)) {
+			/* everything before the switch was delivered */
+			st->rsp_out.data = 0;
+			b_release(&st->rsp_out);
+			strm_to_tunnel(s);
+			return;
+		}
+		if (strm_done(st)) {
+			if (strm_end(s) < 0) {
+				if (s->magic == SESS_MAGIC && (s->flags & SESS_F_LINGER))
+					task_wakeup(&s->task);
+				return;
+			}
+			progress = 1;
+		}
+	} while (progress);
+	sess_arm_timer(s);
+}
+
+/* Soft stop: idle sessions close now, busy ones after their response. */
+static void http_sess_stop(void)
+{
+	struct list *it, *bk;
+
+	list_for_each_safe(it, bk, &th->sessions) {
+		struct h1_sess *s = list_elem(it, struct h1_sess, th_list);
+
+		s->flags |= SESS_F_STOP;
+		if (!s->strm && !s->ibuf.data && !(s->flags & SESS_F_LINGER))
+			sess_free(s);
+		else
+			task_wakeup(&s->task);
+	}
+}
+
+static void http_sess_thread_init(void)
+{
+	hdr_tab = calloc(global.h1.max_hdrs ? global.h1.max_hdrs : HTTP_MAX_HDR_DEFAULT,
+			 sizeof(*hdr_tab));
+	BUG_ON(!hdr_tab);
+}
+
+static struct thread_hook http_sess_hook = {
+	.init = http_sess_thread_init,
+	.stop = http_sess_stop,
+};
+
+__attribute__((constructor)) static void http_sess_register(void)
+{
+	pool_sess = pool_create("session", sizeof(struct h1_sess));
+	pool_strm = pool_create("stream", sizeof(struct stream));
+	thread_register_hook(&http_sess_hook);
+}

@@ -1,0 +1,90 @@
+/* proxy-t.h: frontends, backends and listen sections. */
+#ifndef SLUICE_PROXY_PROXY_T_H
+#define SLUICE_PROXY_PROXY_T_H
+
+#include <stdint.h>
+#include "core/list.h"
+#include "core/global-t.h"
+
+struct server;
+struct lb_ops;
+
+#define PX_MAGIC 0x50525859U
+
+#define PX_CAP_FE 0x1
+#define PX_CAP_BE 0x2
+
+enum px_mode { PX_MODE_TCP = 0, PX_MODE_HTTP };
+
+#define PX_O_FORWARDFOR        0x0001  /* option forwardfor */
+#define PX_O_FF_IFNONE         0x0002  /* ... if-none */
+#define PX_O_HTTP_SERVER_CLOSE 0x0004  /* option http-server-close */
+#define PX_O_HTTP_KEEP_ALIVE   0x0008  /* option http-keep-alive (default) */
+#define PX_O_HTTPCLOSE         0x0010  /* option httpclose */
+
+struct px_timeouts {                  /* milliseconds; 0 = unset */
+	unsigned connect, client, server;
+	unsigned http_request, http_keep_alive, tunnel;
+	unsigned client_fin, server_fin;
+};
+
+/* Per-thread proxy counters (frontend and backend sides share the struct). */
+struct px_counters {
+	uint64_t conns;               /* connections accepted (fe) */
+	uint64_t requests;            /* requests received (fe) / forwarded (be) */
+	uint64_t rsp[6];              /* responses by class: 1xx..5xx, [0]=other */
+	uint64_t req_rejected;        /* bad requests answered with 4xx (fe) */
+	uint64_t req_timeout;         /* 408 (fe) */
+	uint64_t cli_aborts;
+	uint64_t srv_errors;          /* 502 (be) */
+	uint64_t srv_timeouts;        /* 504 (be) */
+	uint64_t no_srv;              /* 503 (be) */
+	uint64_t bytes_in, bytes_out;
+	uint64_t denied_conn;         /* refused at accept */
+};
+
+/* A "use_backend NAME" rule; conditions come with ACLs. */
+struct switch_rule {
+	char *be_name;
+	struct proxy *be;             /* resolved after parsing */
+	const char *conf_file;
+	int conf_line;
+	struct list list;
+};
+
+struct proxy {
+	unsigned magic;
+	char *id;
+	int cap;                      /* PX_CAP_* */
+	enum px_mode mode;
+	const char *conf_file;
+	int conf_line;
+	struct proxy *next;           /* all proxies, config order */
+
+	/* frontend */
+	struct list listeners;        /* struct listener.list */
+	unsigned maxconn;             /* 0 = global maxconn */
+	unsigned feconn;              /* current connections (atomic) */
+	char *defbe_name;
+	struct proxy *defbe;
+	const char *defbe_conf_file;  /* where default_backend was set (maybe a defaults section) */
+	int defbe_conf_line;
+	struct list switch_rules;     /* struct switch_rule.list */
+
+	/* backend */
+	struct server *srv;           /* config order */
+	unsigned nb_srv;
+	const struct lb_ops *lb;
+	void *lb_ctx;
+
+	/* both */
+	struct px_timeouts timeout;
+	unsigned options;             /* PX_O_* */
+	char *fwdfor_hdr;             /* header name for forwardfor, default X-Forwarded-For */
+
+	struct px_counters ctr[MAX_THREADS];
+};
+
+extern struct proxy *proxies_list;
+
+#endif

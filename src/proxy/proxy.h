@@ -1,0 +1,41 @@
+/* proxy.h: runtime entry points of the proxy room. */
+#ifndef SLUICE_PROXY_PROXY_H
+#define SLUICE_PROXY_PROXY_H
+
+#include <sys/socket.h>
+#include "proxy/proxy-t.h"
+#include "mem/buf-t.h"
+
+struct listener;
+struct conn;
+struct server;
+
+/* Wire the accept callback and create the pools (after the config). */
+void proxy_runtime_init(void);
+
+/* The backend a frontend's request goes to (use_backend, then
+ * default_backend); NULL when none. */
+struct proxy *px_select_backend(struct proxy *fe);
+
+/* Count a response status on a proxy's per-thread counters. */
+static inline void px_count_status(struct proxy *px, int tid_, int status)
+{
+	unsigned c = (unsigned)status / 100;
+
+	px->ctr[tid_].rsp[c >= 1 && c <= 5 ? c : 0]++;
+}
+
+/* HTTP/1 client sessions (http_sess.c). */
+void http_sess_accept(struct listener *li, int fd, const struct sockaddr_storage *peer);
+
+/* TCP forwarding (tcp_fwd.c): a new client in a "mode tcp" frontend. */
+void tcp_sess_accept(struct listener *li, int fd, const struct sockaddr_storage *peer);
+
+/* Turn an HTTP exchange into a tunnel (after 101). Takes ownership of both
+ * connections and of the buffers' storage (pending bytes are sent first).
+ * The tunnel calls listener_conn_done(li) when it ends. */
+void tcp_tunnel_start(struct listener *li, struct proxy *fe, struct proxy *be,
+		      struct server *srv, struct conn *cli, struct conn *srvc,
+		      struct buffer *c2s, struct buffer *s2c);
+
+#endif

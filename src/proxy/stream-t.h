@@ -1,0 +1,77 @@
+/* stream-t.h: an HTTP/1 client session and the exchange in progress on it. */
+#ifndef SLUICE_PROXY_STREAM_T_H
+#define SLUICE_PROXY_STREAM_T_H
+
+#include <stdint.h>
+#include "core/task-t.h"
+#include "core/list.h"
+#include "http/msg-t.h"
+#include "mem/buf-t.h"
+
+struct conn;
+struct listener;
+struct proxy;
+struct server;
+
+#define SESS_MAGIC 0x53455353U
+#define STRM_MAGIC 0x5354524dU
+
+enum rq_state { RQ_BODY = 1, RQ_DONE };
+enum rs_state { RS_HEAD = 1, RS_BODY, RS_DONE, RS_TUNNEL };
+enum body_mode { BM_NONE = 0, BM_CL, BM_CHUNKED, BM_CLOSE };
+
+#define STRM_F_SRV_CLOSE   0x0001  /* server conn must not be reused */
+#define STRM_F_CLI_CLOSE   0x0002  /* close the client after this response */
+#define STRM_F_RSP_STARTED 0x0004  /* a final response head was queued to the client */
+#define STRM_F_SRV_BYTES   0x0008  /* the server sent at least one byte */
+#define STRM_F_UPGRADE     0x0010  /* request asked for a protocol upgrade */
+#define STRM_F_HEAD_KEPT   0x0020  /* request head still in sess->ibuf (retryable) */
+#define STRM_F_ABORT       0x0040  /* tear everything down now */
+#define STRM_F_REQ_SENT    0x0080  /* request fully handed to the server socket */
+
+/* One request/response exchange; exists from a complete request head to the
+ * end of the response. */
+struct stream {
+	unsigned magic;
+	unsigned flags;              /* STRM_F_* */
+	struct h1_sess *sess;
+	struct proxy *be;
+	struct server *srv;
+	struct conn *srvc;
+	struct buffer req_out;       /* toward the server */
+	struct buffer rsp_in;        /* from the server */
+	struct buffer rsp_out;       /* toward the client */
+	enum rq_state req_st;
+	enum rs_state rsp_st;
+	enum body_mode req_bm, rsp_bm;
+	struct h1_chunk req_chk, rsp_chk;
+	uint64_t req_left, rsp_left; /* Content-Length bytes still to move */
+	unsigned req_mf;             /* HTTP_MF_* of the request */
+	enum http_meth meth;
+	int status;                  /* final status sent to the client */
+	uint32_t req_head_len;
+	int retries;
+	uint64_t srv_act;            /* last server activity (ms) */
+	uint64_t connect_exp;
+};
+
+#define SESS_F_LINGER  0x0001    /* response sent, draining the client before close */
+#define SESS_F_STOP    0x0002    /* soft stop: close after the current exchange */
+
+/* An HTTP/1 client connection. While idle it holds no buffer and no stream. */
+struct h1_sess {
+	unsigned magic;
+	unsigned flags;              /* SESS_F_* */
+	struct task task;
+	struct conn *cli;
+	struct listener *li;
+	struct proxy *fe;
+	struct stream *strm;
+	struct buffer ibuf;          /* request bytes */
+	struct list th_list;         /* in th->sessions */
+	uint64_t req_exp;            /* http-request deadline of the head being read */
+	uint64_t cli_act;            /* last client activity */
+	uint32_t nb_req;
+};
+
+#endif

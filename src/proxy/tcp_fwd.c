@@ -1,0 +1,328 @@
+/* tcp_fwd.c: bidirectional forwarding between two connections, for "mode
+ * tcp" and for HTTP tunnels (WebSocket after 101). Each direction moves
+ * bytes through a pipe with splice(2) when its buffer is empty, else
+ * through the buffer. A read of 0 on one side becomes a shutdown(SHUT_WR)
+ * on the other once everything before it was delivered (half-close); the
+ * session ends when both directions are shut, on an error, or on timeout.
+ *
+ * Life cycle: tcp_sess_accept() (or tcp_tunnel_start()) -> CONNECTING
+ * (tcp mode only) -> FORWARDING -> tcp_fwd_free(). */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include "proxy/proxy.h"
+#include "net/conn.h"
+#include "net/listener.h"
+#include "lb/lb.h"
+#include "lb/server-t.h"
+#include "core/task.h"
+#include "core/clock.h"
+#include "mem/buf.h"
+
+#define TCPF_MAGIC 0x54435046U
+
+struct tcp_dir {
+	struct buffer buf;
+	int pipe[2];                 /* -1 when none */
+	unsigned in_pipe;            /* bytes in the pipe */
+	unsigned pipe_cap;
+	int pipe_suspect;            /* EAGAIN seen with bytes in the pipe */
+	int no_splice;               /* pipes refused: buffers only */
+	int shut;                    /* end of stream forwarded (shutw sent) */
+};
+
+struct tcp_fwd {
+	unsigned magic;
+	int tunnel;                  /* HTTP tunnel: "timeout tunnel" rules */
+	struct task task;
+	struct conn *cli, *srvc;
+	struct listener *li;
+	struct proxy *fe, *be;
+	struct server *srv;
+	struct tcp_dir c2s, s2c;
+	uint64_t cli_act, srv_act;   /* last activity per side (ms) */
+	uint64_t connect_exp;
+};
+
+static struct pool_head *pool_tcpf;
+
+static void tcp_fwd_process(struct task *t, void *ctx);
+
+static struct tcp_fwd *tcpf_new(struct listener *li, struct proxy *fe, struct proxy *be)
+{
+	struct tcp_fwd *f = pool_alloc(pool_tcpf);
+
+	if (!f)
+		return NULL;
+	memset(f, 0, sizeof(*f));
+	f->magic = TCPF_MAGIC;
+	f->li = li;
+	f->fe = fe;
+	f->be = be;
+	f->c2s.pipe[0] = f->c2s.pipe[1] = f->s2c.pipe[0] = f->s2c.pipe[1] = -1;
+	task_init(&f->task, tcp_fwd_process, f);
+	f->cli_act = f->srv_act = now_ms;
+	return f;
+}
+
+static void dir_release(struct tcp_dir *d)
+{
+	if (d->pipe[0] >= 0) {
+		close(d->pipe[0]);
+		close(d->pipe[1]);
+		d->pipe[0] = d->pipe[1] = -1;
+	}
+	/* data still buffered is lost with the connection: nowhere to go */
+	d->buf.data = 0;
+	b_release(&d->buf);
+}
+
+static void tcp_fwd_free(struct tcp_fwd *f)
+{
+	CHECK_OBJ(f, TCPF_MAGIC);
+	task_cancel(&f->task);
+	dir_release(&f->c2s);
+	dir_release(&f->s2c);
+	conn_free(&f->cli);
+	conn_free(&f->srvc);
+	listener_conn_done(f->li);
+	f->magic = 0;
+	pool_free(pool_tcpf, f);
+}
+
+static int dir_pipe(struct tcp_dir *d)
+{
+	if (d->pipe[0] >= 0)
+		return 1;
+	if (d->no_splice)
+		return 0;
+	if (pipe2(d->pipe, O_NONBLOCK | O_CLOEXEC) < 0) {
+		d->no_splice = 1;
+		d->pipe[0] = d->pipe[1] = -1;
+		return 0;
+	}
+	if (global.pipesize)
+		fcntl(d->pipe[0], F_SETPIPE_SZ, global.pipesize);
+	d->pipe_cap = (unsigned)fcntl(d->pipe[0], F_GETPIPE_SZ);
+	return 1;
+}
+
+/* Move what can be moved from src to dst. Returns 1 on progress; counts
+ * bytes on the side counters; *act is refreshed on progress. */
+static int dir_forward(struct tcp_fwd *f, struct tcp_dir *d, struct conn *src, struct conn *dst,
+		       uint64_t *bytes)
+{
+	int progress = 0;
+
+	for (;;) {
+		ssize_t n;
+		int moved = 0;
+
+		/* 1. buffered bytes first (bytes left by HTTP, or no splice) */
+		if (d->buf.data) {
+			n = conn_send(dst, b_head(&d->buf), d->buf.data, 0);
+			if (n > 0) {
+				b_del(&d->buf, (uint32_t)n);
+				moved = 1;
+			}
+		}
+		if (!d->buf.data) {
+			b_release(&d->buf);
+			/* 2. the pipe */
+			if (d->in_pipe) {
+				n = dst->xprt->snd_pipe(dst, d->pipe[0], d->in_pipe);
+				if (n > 0) {
+					d->in_pipe -= (unsigned)n;
+					moved = 1;
+					if (!d->in_pipe && d->pipe_suspect) {
+						/* that EAGAIN may have meant "pipe full" */
+						src->flags |= CO_FL_RD_READY;
+						d->pipe_suspect = 0;
+					}
+				}
+			}
+			/* 3. read more */
+			if (!(src->flags & (CO_FL_RD_SH | CO_FL_ERROR)) && (src->flags & CO_FL_RD_READY)) {
+				if (!d->in_pipe && !dir_pipe(d)) {
+					if (b_alloc(&d->buf) == 0) {
+						n = conn_recv(src, d->buf.area, d->buf.size);
+						if (n > 0) {
+							d->buf.data = (uint32_t)n;
+							*bytes += (uint64_t)n;
+							moved = 1;
+						} else
+							b_release(&d->buf);
+					}
+				} else if (d->pipe[0] >= 0 && d->in_pipe < d->pipe_cap) {
+					n = src->xprt->rcv_pipe(src, d->pipe[1], d->pipe_cap - d->in_pipe);
+					if (n > 0) {
+						d->in_pipe += (unsigned)n;
+						*bytes += (uint64_t)n;
+						moved = 1;
+					} else if (!(src->flags & CO_FL_RD_READY) && d->in_pipe)
+						d->pipe_suspect = 1;
+				}
+			}
+		}
+		if (!moved)
+			break;
+		progress = 1;
+	}
+	/* 4. half-close: forward the end of stream once all was delivered */
+	if ((src->flags & CO_FL_RD_SH) && !d->buf.data && !d->in_pipe && !d->shut) {
+		conn_shutw(dst);
+		d->shut = 1;
+		progress = 1;
+	}
+	return progress;
+}
+
+static unsigned cli_timeout(struct tcp_fwd *f)
+{
+	const struct px_timeouts *t = &f->fe->timeout;
+
+	if (t->tunnel && (f->tunnel || f->fe->mode == PX_MODE_TCP))
+		return t->tunnel;
+	if (f->c2s.shut && t->client_fin)
+		return t->client_fin;
+	return t->client;
+}
+
+static unsigned srv_timeout(struct tcp_fwd *f)
+{
+	const struct px_timeouts *t = &f->be->timeout;
+
+	if (t->tunnel && (f->tunnel || f->be->mode == PX_MODE_TCP))
+		return t->tunnel;
+	if (f->s2c.shut && t->server_fin)
+		return t->server_fin;
+	return t->server;
+}
+
+static void tcp_fwd_process(struct task *t, void *ctx)
+{
+	struct tcp_fwd *f = ctx;
+	uint64_t exp;
+	int p;
+
+	CHECK_OBJ(f, TCPF_MAGIC);
+	if (killed)
+		goto end;
+	if (f->srvc->flags & CO_FL_CONNECTING) {
+		int r = conn_connect_check(f->srvc);
+
+		if (r < 0) {
+			f->srv->ctr[tid].connect_errors++;
+			goto end;
+		}
+		if (r == 0) {
+			if (tick_expired(f->connect_exp, now_ms)) {
+				f->srv->ctr[tid].connect_errors++;
+				goto end;
+			}
+			task_schedule(&f->task, f->connect_exp);
+			return;
+		}
+		f->srv_act = now_ms;
+	}
+	do {
+		uint64_t in = 0, out = 0;
+
+		p = dir_forward(f, &f->c2s, f->cli, f->srvc, &in);
+		if (p)
+			f->cli_act = f->srv_act = now_ms;
+		p |= dir_forward(f, &f->s2c, f->srvc, f->cli, &out);
+		if (in || out) {
+			f->cli_act = f->srv_act = now_ms;
+			f->fe->ctr[tid].bytes_in += in;
+			f->fe->ctr[tid].bytes_out += out;
+			f->be->ctr[tid].bytes_in += out;
+			f->be->ctr[tid].bytes_out += in;
+			if (f->srv) {
+				f->srv->ctr[tid].bytes_out += in;
+				f->srv->ctr[tid].bytes_in += out;
+			}
+		}
+	} while (p);
+
+	if ((f->cli->flags | f->srvc->flags) & CO_FL_ERROR)
+		goto end;
+	if (f->c2s.shut && f->s2c.shut)
+		goto end;
+
+	exp = tick_first(tick_add(f->cli_act, cli_timeout(f)), tick_add(f->srv_act, srv_timeout(f)));
+	if (tick_expired(exp, now_ms))
+		goto end;
+	task_schedule(&f->task, exp);
+	return;
+end:
+	tcp_fwd_free(f);
+}
+
+void tcp_sess_accept(struct listener *li, int fd, const struct sockaddr_storage *peer)
+{
+	struct proxy *fe = li->fe, *be = px_select_backend(fe);
+	struct tcp_fwd *f;
+	struct server *srv;
+
+	if (!be || !(srv = lb_pick(be, NULL)) || !(f = tcpf_new(li, fe, be))) {
+		if (be)
+			be->ctr[tid].no_srv++;
+		close(fd);
+		listener_conn_done(li);
+		return;
+	}
+	f->srv = srv;
+	f->cli = conn_new_accepted(fd, peer, &f->task);
+	if (!f->cli) {
+		f->srvc = NULL;
+		listener_conn_done(li);
+		f->magic = 0;
+		pool_free(pool_tcpf, f);
+		return;
+	}
+	f->srvc = conn_new_connect(&srv->addr, srv->addrlen, &f->task);
+	srv->ctr[tid].conns++;
+	be->ctr[tid].requests++;
+	if (!f->srvc) {
+		srv->ctr[tid].connect_errors++;
+		tcp_fwd_free(f);
+		return;
+	}
+	f->connect_exp = tick_add(now_ms, be->timeout.connect);
+	task_wakeup(&f->task);
+}
+
+void tcp_tunnel_start(struct listener *li, struct proxy *fe, struct proxy *be,
+		      struct server *srv, struct conn *cli, struct conn *srvc,
+		      struct buffer *c2s, struct buffer *s2c)
+{
+	struct tcp_fwd *f = tcpf_new(li, fe, be);
+
+	if (!f) {
+		conn_free(&cli);
+		conn_free(&srvc);
+		c2s->data = s2c->data = 0;
+		b_release(c2s);
+		b_release(s2c);
+		listener_conn_done(li);
+		return;
+	}
+	f->tunnel = 1;
+	f->srv = srv;
+	f->cli = cli;
+	f->srvc = srvc;
+	conn_set_owner(cli, &f->task);
+	conn_set_owner(srvc, &f->task);
+	f->c2s.buf = *c2s;
+	f->s2c.buf = *s2c;
+	memset(c2s, 0, sizeof(*c2s));
+	memset(s2c, 0, sizeof(*s2c));
+	task_wakeup(&f->task);
+}
+
+__attribute__((constructor)) static void tcp_fwd_pool_init(void)
+{
+	pool_tcpf = pool_create("tcp_fwd", sizeof(struct tcp_fwd));
+}

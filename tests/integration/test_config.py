@@ -1,0 +1,155 @@
+"""Command line: `-c` config checks with file:line errors, `-vv`."""
+
+import re
+import subprocess
+
+import pytest
+
+import sluicetest as st
+from conftest import sluice_bin
+
+FULL = """\
+global
+    nbthread 2
+    maxconn 1000
+    hard-stop-after 5s
+    stats socket {sock}
+    tune.bufsize 16384
+    tune.http.maxhdr 101
+    tune.http.max-reqline 8192
+    tune.http.max-head 16384
+
+defaults
+    mode http
+    timeout connect 1s
+    timeout client 5s
+    timeout server 5s
+    timeout http-request 2s
+    timeout http-keep-alive 2s
+    timeout tunnel 30s
+
+frontend web
+    bind 127.0.0.1:{p1}
+    bind [::1]:{p2}
+    bind unix@{unix}
+    maxconn 100
+    option forwardfor
+    option http-server-close
+    use_backend app
+    default_backend app
+
+backend app
+    balance roundrobin
+    server a 127.0.0.1:{p3} weight 1
+    server b 127.0.0.1:{p4} weight 3
+
+listen raw
+    mode tcp
+    bind 127.0.0.1:{p5}
+    timeout tunnel 1m
+    server t 127.0.0.1:{p6}
+"""
+
+
+def check(path):
+    return subprocess.run([sluice_bin(), "-c", "-f", str(path)],
+                          capture_output=True, text=True, timeout=10)
+
+
+def test_check_valid_full_config(tmp_path, sockdir):
+    cfg = tmp_path / "full.cfg"
+    cfg.write_text(FULL.format(sock=sockdir + "/s.sock", unix=sockdir + "/u.sock",
+                               p1=10001, p2=10002, p3=10003, p4=10004,
+                               p5=10005, p6=10006))
+    r = check(cfg)
+    assert r.returncode == 0, "valid config refused:\n" + r.stderr
+    assert "[ALERT]" not in r.stderr
+
+
+# (name, config lines, line number of the error, or a tuple of acceptable
+# line numbers for errors found after parsing)
+BAD = [
+    ("unknown-keyword", "frontend fe\n    bind 127.0.0.1:10001\n"
+     "    frobnicate yes\n    default_backend be\nbackend be\n", 3),
+    ("unknown-section", "frontdoor fe\n    bind 127.0.0.1:10001\n", 1),
+    ("bad-port", "frontend fe\n    bind 127.0.0.1:99999\n"
+     "    default_backend be\nbackend be\n", 2),
+    ("bad-bind-address", "frontend fe\n    bind 127.0.0.1\n"
+     "    default_backend be\nbackend be\n", 2),
+    ("server-without-address", "backend be\n    mode http\n    server s1\n", 3),
+    ("bad-timeout", "defaults\n    timeout client 5 parsecs\n", 2),
+    ("bad-timeout-value", "defaults\n    timeout client abc\n", 2),
+    ("bad-mode", "defaults\n    mode ftp\n", 2),
+    ("bad-balance", "backend be\n    balance nosuchalgo\n", 2),
+    ("bad-weight", "backend be\n    server s1 127.0.0.1:10002 weight x\n", 2),
+    ("bad-nbthread", "global\n    nbthread zero\n", 2),
+    ("keyword-outside-section", "    bind 127.0.0.1:10001\n", 1),
+    ("missing-backend", "frontend fe\n    bind 127.0.0.1:10001\n"
+     "    default_backend nowhere\n", (1, 3)),
+    ("missing-use-backend", "frontend fe\n    bind 127.0.0.1:10001\n"
+     "    use_backend nowhere\n    default_backend be\nbackend be\n", (1, 3)),
+]
+
+
+@pytest.mark.parametrize("name,text,line", BAD, ids=[b[0] for b in BAD])
+def test_check_invalid_names_file_and_line(tmp_path, name, text, line):
+    cfg = tmp_path / (name + ".cfg")
+    cfg.write_text(text)
+    r = check(cfg)
+    assert r.returncode == 1, "exit %d for an invalid config\nstderr: %s" % (
+        r.returncode, r.stderr)
+    lines = line if isinstance(line, tuple) else (line,)
+    want = ["[ALERT] %s:%d:" % (cfg, n) for n in lines]
+    assert any(w in r.stderr for w in want), \
+        "expected one of %r in stderr:\n%s" % (want, r.stderr)
+
+
+def test_check_missing_file(tmp_path):
+    r = check(tmp_path / "nope.cfg")
+    assert r.returncode == 1
+    assert "nope.cfg" in r.stderr
+
+
+def test_check_does_not_bind(tmp_path):
+    port = st.free_port()
+    cfg = tmp_path / "ok.cfg"
+    cfg.write_text(st.http_cfg(port, ["s1 %d" % st.free_port()]))
+    r = check(cfg)
+    assert r.returncode == 0, r.stderr
+    assert port not in st.listening_ports()
+
+
+def test_vv_prints_version_build_and_libraries():
+    r = subprocess.run([sluice_bin(), "-vv"], capture_output=True, text=True,
+                       timeout=10)
+    out = r.stdout + r.stderr
+    assert r.returncode == 0, out
+    assert re.search(r"sluice.*\d+\.\d+\.\d+", out, re.I), out
+    assert "CC=" in out or "CFLAGS" in out, "no build options in:\n" + out
+    assert re.search(r"(?i)(glibc|libc|openssl|pcre2|nghttp2|xxhash)", out), \
+        "no library versions in:\n" + out
+
+
+def test_start_with_bad_config_fails(tmp_path):
+    cfg = tmp_path / "bad.cfg"
+    cfg.write_text("frontend fe\n    bind 127.0.0.1:10001\n    frobnicate\n")
+    r = subprocess.run([sluice_bin(), "-f", str(cfg)], capture_output=True,
+                       text=True, timeout=10)
+    assert r.returncode != 0
+    assert "[ALERT] %s:3:" % cfg in r.stderr
+
+
+def test_port_in_use_is_an_error(tmp_path):
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(1)
+    try:
+        cfg = tmp_path / "busy.cfg"
+        cfg.write_text(st.http_cfg(s.getsockname()[1], ["s1 1"]))
+        r = subprocess.run([sluice_bin(), "-f", str(cfg)], capture_output=True,
+                           text=True, timeout=10)
+        assert r.returncode != 0
+        assert "[ALERT]" in r.stderr, r.stderr
+    finally:
+        s.close()

@@ -1,0 +1,60 @@
+"""The statistics socket: `show info` and `show stat`."""
+
+import sluicetest as st
+
+PROXY_COUNTERS = ("conns", "cur_conns", "requests", "rsp_1xx", "rsp_2xx",
+                  "rsp_3xx", "rsp_4xx", "rsp_5xx", "rsp_other", "req_rejected",
+                  "req_timeout", "cli_aborts", "srv_errors", "srv_timeouts",
+                  "no_srv", "bytes_in", "bytes_out")
+SERVER_COUNTERS = ("conns", "reused", "requests", "connect_errors",
+                   "resp_errors", "timeouts", "bytes_in", "bytes_out", "idle")
+
+
+def test_show_info(sluice, origin):
+    port = st.free_port()
+    s = sluice(st.http_cfg(port, ["s1 %d" % origin.port], nbthread=2))
+    info = s.info()
+    assert info.get("pid") == s.pid, info
+    assert info.get("nbthread") == 2, info
+    assert info.get("curr_conns") == 0, info
+    assert "version" in info, info
+
+
+def test_show_stat_has_every_counter_at_zero(sluice, origin):
+    port = st.free_port()
+    s = sluice(st.http_cfg(port, ["s1 %d" % origin.port, "s2 %d" % origin.port]))
+    stats = s.stats()
+    want = ["fe.fe." + c for c in PROXY_COUNTERS]
+    want += ["be.be." + c for c in PROXY_COUNTERS]
+    want += ["srv.be.%s.%s" % (srv, c) for srv in ("s1", "s2")
+             for c in SERVER_COUNTERS]
+    missing = [k for k in want if k not in stats]
+    assert not missing, "missing keys: %s" % missing
+    nonzero = {k: stats[k] for k in want if stats[k] != 0}
+    assert not nonzero, "counters not zero before any traffic: %s" % nonzero
+
+
+def test_cur_conns_follows_open_connections(sluice, origin):
+    port = st.free_port()
+    s = sluice(st.http_cfg(port, ["s1 %d" % origin.port]))
+    clients = [st.Client(port) for _ in range(3)]
+    try:
+        for c in clients:
+            c.request("GET", "/id")
+            assert c.read_response().status == 200
+        s.wait_stats({"fe.fe.cur_conns": 3, "fe.fe.conns": 3})
+        assert st.wait_until(lambda: s.info().get("curr_conns") == 3), s.info()
+    finally:
+        for c in clients:
+            c.close()
+    s.wait_stats({"fe.fe.cur_conns": 0, "fe.fe.conns": 3,
+                  "fe.fe.requests": 3, "fe.fe.rsp_2xx": 3})
+    assert st.wait_until(lambda: s.info().get("curr_conns") == 0), s.info()
+
+
+def test_stats_socket_serves_many_queries(sluice, origin):
+    port = st.free_port()
+    s = sluice(st.http_cfg(port, ["s1 %d" % origin.port]))
+    for _ in range(50):
+        assert "fe.fe.conns" in s.stats()
+    assert st.get(port, "/id").status == 200
