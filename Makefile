@@ -28,7 +28,8 @@ endif
 
 # main.o records how it was built, for "sluice -vv".
 BUILD_OPTS := CC=$(CC) CFLAGS=$(strip $(CFLAGS))
-$(BUILD)/src/core/main.o: CFLAGS += -DSLUICE_VERSION='"$(VERSION)"' -DSLUICE_BUILD_OPTS='"$(BUILD_OPTS)"'
+CFLAGS   += -DSLUICE_VERSION='"$(VERSION)"'
+$(BUILD)/src/core/main.o: CFLAGS += -DSLUICE_BUILD_OPTS='"$(BUILD_OPTS)"'
 
 SRCS     := $(sort $(shell find src -name '*.c'))
 OBJS     := $(SRCS:%.c=$(BUILD)/%.o)

@@ -230,6 +230,7 @@ wait_ready "$origin_port" "$origin_pid" || {
 }
 
 say "origin nginx on 127.0.0.1:$origin_port (CPU $load_cpu); ${duration}s runs, $conns connections"
+say "load average before the runs: $(cut -d' ' -f1-3 /proc/loadavg) (other work skews the figures)"
 say "baseline: wrk straight to the origin"
 wrk_run "$origin_port" "$warmup" "$tmp/wrk-warm.txt" || true
 wrk_run "$origin_port" "$duration" "$tmp/wrk-direct.txt" || true

@@ -239,10 +239,10 @@ static int hexval(int c)
 }
 
 /* Backslash at in[*i]. Escapes that mean something to the tokenizer (space,
- * '#', quotes, '$', backslash) and \t \n \r \xHH are replaced; any other
- * pair is kept as written so that regex escapes like "\." survive, as in
- * HAProxy. */
-static int unescape(struct cfg_words *w, const char *in, size_t len, size_t *i)
+ * '#', quotes, backslash, and '$' inside double quotes) and \t \n \r \xHH
+ * are replaced; any other pair is kept as written so that regex escapes like
+ * "\." or "\$" survive, as in HAProxy. */
+static int unescape(struct cfg_words *w, const char *in, size_t len, size_t *i, int dquote)
 {
 	char c;
 	int h, l;
@@ -253,8 +253,10 @@ static int unescape(struct cfg_words *w, const char *in, size_t len, size_t *i)
 	}
 	c = in[*i + 1];
 	*i += 2;
+	if (c == '$' && dquote)
+		return emit(w, c);
 	switch (c) {
-	case ' ': case '#': case '\\': case '\'': case '"': case '$':
+	case ' ': case '#': case '\\': case '\'': case '"':
 		return emit(w, c);
 	case 't':
 		return emit(w, '\t');
@@ -364,7 +366,7 @@ static int tokenize(struct cfg_words *w, const char *in, size_t len)
 				dquote = 0;
 				i++;
 			} else if (c == '\\') {
-				if (unescape(w, in, len, &i) < 0)
+				if (unescape(w, in, len, &i, 1) < 0)
 					return -1;
 			} else if (c == '$') {
 				if (expand_var(w, in, len, &i, 1) < 0)
@@ -403,7 +405,7 @@ static int tokenize(struct cfg_words *w, const char *in, size_t len)
 			dquote = 1;
 			i++;
 		} else if (c == '\\') {
-			if (unescape(w, in, len, &i) < 0)
+			if (unescape(w, in, len, &i, 0) < 0)
 				return -1;
 		} else if (c == '$') {
 			if (expand_var(w, in, len, &i, 0) < 0)
@@ -475,6 +477,24 @@ static const char *intern_file(const char *name)
 	return f->name;
 }
 
+/* HAProxy sections sluice does not have (yet): named in the error instead of
+ * a cascade of "unknown keyword" for each of their lines. A section of the
+ * same name registered later takes precedence. */
+static const char *const foreign_sections[] = {
+	"cache", "crt-store", "http-errors", "log-forward", "mailers", "peers",
+	"program", "resolvers", "ring", "traces", "userlist",
+};
+
+static int is_foreign_section(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(foreign_sections); i++)
+		if (strcmp(foreign_sections[i], name) == 0)
+			return 1;
+	return 0;
+}
+
 /* Hand one tokenized line to its keyword. */
 static void dispatch(struct cfg_ctx *ctx, int argc, char **args)
 {
@@ -500,7 +520,7 @@ static void dispatch(struct cfg_ctx *ctx, int argc, char **args)
 			if (strcmp(kw->kw, args[0]) != 0)
 				continue;
 			any = 1;
-			allowed |= kw->sections | kw->ignored;
+			allowed |= kw->sections;
 			if (kw->sections & ctx->section) {
 				match = kw;
 				break;
@@ -592,7 +612,16 @@ int cfg_parse_buffer(const char *name, const char *data, size_t len)
 			skip = sec->begin(&ctx, w->argc, w->args) < 0;
 			continue;
 		}
-		if (!cur) {
+		if (is_foreign_section(w->args[0])) {
+			if (cur && cur->end && !skip)
+				cur->end(&ctx);
+			cfg_alert(&ctx, "'%s' sections are not supported; their lines are skipped",
+				  w->args[0]);
+			cur = NULL;
+			skip = 1;
+			continue;
+		}
+		if (!cur && !skip) {
 			cfg_alert(&ctx, "'%s' found before any section (expected 'global', 'defaults', "
 				  "'frontend', 'backend' or 'listen' first)", w->args[0]);
 			continue;
@@ -699,21 +728,46 @@ void cfg_deinit(void)
 	gave_up = 0;
 }
 
+static int kw_cmp(const void *a, const void *b)
+{
+	const struct cfg_kw *const *x = a, *const *y = b;
+
+	return strcmp((*x)->kw, (*y)->kw);
+}
+
+/* One block per section, in CFG_SEC_* order, keywords sorted by name. */
 void cfg_dump_keywords(FILE *f)
 {
-	const struct cfg_kw *kw;
+	const struct cfg_kw **all = NULL, *kw;
 	struct cfg_kw_list *l;
 	struct cfg_section *s;
-	char where[128];
+	size_t n = 0, i;
+	unsigned bit;
 
-	for (s = sections; s; s = s->next)
-		fprintf(f, "section %s\n", s->name);
-	for (l = keywords; l; l = l->next) {
-		for (kw = l->kws; kw->kw; kw++) {
-			section_list(kw->sections, where, sizeof(where));
-			fprintf(f, "keyword %-22s %s%s  [%s]\n", kw->kw,
-				(kw->flags & CFG_KW_NEG) ? "[no] " : "",
-				kw->usage ? kw->usage : kw->kw, where);
+	for (l = keywords; l; l = l->next)
+		for (kw = l->kws; kw->kw; kw++)
+			n++;
+	all = calloc(n ? n : 1, sizeof(*all));
+	if (!all)
+		return;
+	n = 0;
+	for (l = keywords; l; l = l->next)
+		for (kw = l->kws; kw->kw; kw++)
+			all[n++] = kw;
+	qsort(all, n, sizeof(*all), kw_cmp);
+
+	for (bit = 1; bit; bit <<= 1) {
+		for (s = sections; s && s->id != bit; s = s->next)
+			;
+		if (!s)
+			continue;
+		fprintf(f, "%s\n", s->name);
+		for (i = 0; i < n; i++) {
+			if ((all[i]->sections | all[i]->ignored) & bit)
+				fprintf(f, "    %s%s%s\n", (all[i]->flags & CFG_KW_NEG) ? "[no] " : "",
+					all[i]->usage ? all[i]->usage : all[i]->kw,
+					(all[i]->sections & bit) ? "" : "    (ignored, with a warning)");
 		}
 	}
+	free(all);
 }

@@ -184,7 +184,7 @@ static int kw_stats(struct cfg_ctx *ctx, int argc, char **args)
 			return cfg_alert(ctx, "'stats': missing argument (expected '%s')", usage);
 		return cfg_alert(ctx, "'stats %s' is not supported (supported: '%s')", args[1], usage);
 	}
-	if (cfg_check_argc(ctx, "stats socket", usage, argc, 2, 1, 3) < 0)
+	if (cfg_check_argc(ctx, "stats socket", usage, argc, 2, 1, -1) < 0)
 		return -1;
 	if (args[2][0] != '/' && strncmp(args[2], "unix@", 5) != 0)
 		return cfg_alert(ctx, "'stats socket': '%s' is not a UNIX socket path (expected "

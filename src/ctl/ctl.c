@@ -42,7 +42,7 @@
 #include "ctl/ctl.h"
 
 #ifndef SLUICE_VERSION
-#define SLUICE_VERSION "unknown"
+#define SLUICE_VERSION "dev"        /* the Makefile passes the real one */
 #endif
 
 #define CTL_LINE_MAX   1024    /* longest command line, bytes (with its \n) */
@@ -450,7 +450,8 @@ static void *ctl_thread(void *arg)
  * left by an earlier run (or held by a process being replaced) is taken over
  * atomically. Falls back to unlink+bind when the temporary name is too long.
  * The socket is born accessible to its owner only (umask 077), then gets
- * <mode> before it takes its real name. Returns the descriptor, or -1 after printing why. */
+ * <mode> before it takes its real name. Returns the descriptor, or -1 after
+ * printing why. */
 static int ctl_bind(const char *path, mode_t mode)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
@@ -487,7 +488,7 @@ static int ctl_bind(const char *path, mode_t mode)
 		return -1;
 	}
 	memcpy(sun.sun_path, bpath, strlen(bpath) + 1);
-	/* born 0600: no window in which another user could connect */
+	/* owner only from birth: no window in which another user could connect */
 	old_mask = umask(0077);
 	r = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
 	umask(old_mask);

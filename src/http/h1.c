@@ -8,19 +8,101 @@
  * ended because the data did, or the limit's error if a limit ended it.
  * That is what makes piecewise feeding give the one-shot result.
  *
- * Scanning is table-driven (h1_ctype[]) and, for the long runs (targets and
- * field values), eight bytes at a time with plain 64-bit arithmetic. */
+ * Scanning is table-driven (h1_ctype[]) and, for the runs that make most of
+ * a head (names, targets, field values), a block at a time: 16 bytes with
+ * SSE2, which every x86-64 has, or 8 bytes with portable 64-bit arithmetic
+ * elsewhere (also built with -DH1_NO_SIMD to test it). Both give exact
+ * per-byte flags, so the first flagged byte is found with one ctz. */
 #include <limits.h>
 #include <string.h>
 #include "core/compiler.h"
 #include "http/h1.h"
 
+#if defined(__SSE2__) && !defined(H1_NO_SIMD)
+#include <emmintrin.h>
+
+#define BLK 16
+
+/* Bit k set when byte k of p[0..16) may not appear in a field value:
+ * 0x00..0x1F (HTAB is sorted out by the caller) or DEL. */
+static inline uint64_t blk_val(const char *p)
+{
+	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i ctl = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1f)), x);
+	__m128i del = _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f));
+
+	return (unsigned)_mm_movemask_epi8(_mm_or_si128(ctl, del));
+}
+
+/* Bit k set when byte k may not appear in a request-target: outside
+ * 0x21..0x7E. */
+static inline uint64_t blk_uri(const char *p)
+{
+	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i lo = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x20)), x);
+	__m128i hi = _mm_cmpeq_epi8(_mm_max_epu8(x, _mm_set1_epi8(0x7f)), x);
+
+	return (unsigned)_mm_movemask_epi8(_mm_or_si128(lo, hi));
+}
+
+/* Bytes of x within lo..hi (unsigned compare through a wrapping shift). */
+static inline __m128i in_range(__m128i x, char lo, char hi)
+{
+	__m128i t = _mm_sub_epi8(x, _mm_set1_epi8(lo));
+
+	return _mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8(hi - lo)), t);
+}
+
+static inline __m128i eq(__m128i x, char c)
+{
+	return _mm_cmpeq_epi8(x, _mm_set1_epi8(c));
+}
+
+/* Bit k set when byte k is not a tchar: outside 0x21..0x7E, or one of the
+ * separators " ( ) , / : ; < = > ? @ [ \ ] { }. */
+static inline uint64_t blk_ntok(const char *p)
+{
+	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i m = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x20)), x),
+				 _mm_cmpeq_epi8(_mm_max_epu8(x, _mm_set1_epi8(0x7f)), x));
+
+	m = _mm_or_si128(m, _mm_or_si128(eq(x, '"'), eq(x, ',')));
+	m = _mm_or_si128(m, _mm_or_si128(eq(x, '/'), eq(x, '{')));
+	m = _mm_or_si128(m, _mm_or_si128(eq(x, '}'), in_range(x, '(', ')')));
+	m = _mm_or_si128(m, _mm_or_si128(in_range(x, ':', '@'), in_range(x, '[', ']')));
+	return (unsigned)_mm_movemask_epi8(m);
+}
+
+static inline unsigned blk_first(uint64_t m)
+{
+	return __builtin_ctzll(m);
+}
+
+/* First byte of [p, end) that is not a tchar, or end. */
+static inline const char *scan_tok(const char *p, const char *end)
+{
+	uint64_t m;
+
+	while (end - p >= BLK) {
+		m = blk_ntok(p);
+		if (m)
+			return p + blk_first(m);
+		p += BLK;
+	}
+	while (p < end && (h1_ctype[(unsigned char)*p] & H1_C_TCHAR))
+		p++;
+	return p;
+}
+
+#else /* 64-bit words */
+
+#define BLK 8
 #define ONES  0x0101010101010101ULL
 #define HIGHS 0x8080808080808080ULL
+#define LOW7  0x7f7f7f7f7f7f7f7fULL
 
-/* Eight bytes at p as a little-endian word: byte k of the input is byte k
- * of the word, so the lowest flagged byte is the first one in the input. */
-static inline uint64_t load64(const char *p)
+/* Byte k of the input is byte k of the word, whatever the host order. */
+static inline uint64_t load_le64(const char *p)
 {
 	uint64_t x;
 
@@ -30,39 +112,52 @@ static inline uint64_t load64(const char *p)
 	return x;
 }
 
-/* Flags (bit 7 of each byte) for the bytes of x below n, n <= 128. The
- * lowest flag is always exact: a borrow only corrupts the bytes above the
- * one that caused it. That is all the scanners below rely on. */
-static inline uint64_t has_below(uint64_t x, unsigned n)
+/* Bit 7 of byte k set as for the SSE2 version. On the low 7 bits no sum
+ * carries into the next byte (0x7F + 0x60 < 0x100), so each flag is exact:
+ * x7 + 0x01 reaches bit 7 only for 0x7F, x7 + 0x60 only for >= 0x20. */
+static inline uint64_t blk_val(const char *p)
 {
-	return (x - ONES * n) & ~x & HIGHS;
+	uint64_t x = load_le64(p), x7 = x & LOW7;
+
+	return ((x7 + ONES) | ~(x7 + ONES * 0x60)) & ~x & HIGHS;
 }
 
-static inline uint64_t has_byte(uint64_t x, unsigned char b)
+/* x7 + 0x5F reaches bit 7 only for >= 0x21; 8-bit bytes show in x. */
+static inline uint64_t blk_uri(const char *p)
 {
-	return has_below(x ^ (ONES * b), 1);
+	uint64_t x = load_le64(p), x7 = x & LOW7;
+
+	return ((x7 + ONES) | ~(x7 + ONES * 0x5f) | x) & HIGHS;
 }
 
-/* Offset of the first flagged byte of a non-zero mask. */
-static inline unsigned first_flag(uint64_t m)
+static inline unsigned blk_first(uint64_t m)
 {
 	return __builtin_ctzll(m) >> 3;
 }
+
+/* First byte of [p, end) that is not a tchar, or end. Bytewise here:
+ * names are short and the separators make a poor fit for word tricks. */
+static inline const char *scan_tok(const char *p, const char *end)
+{
+	while (p < end && (h1_ctype[(unsigned char)*p] & H1_C_TCHAR))
+		p++;
+	return p;
+}
+#endif
 
 /* First byte of [p, end) that may not appear in a field value (a CTL, CR,
  * LF or DEL), or end. A flagged HTAB is legal: step over it and go on. */
 static inline const char *scan_val(const char *p, const char *end)
 {
-	uint64_t x, m;
+	uint64_t m;
 
-	while (end - p >= 8) {
-		x = load64(p);
-		m = has_below(x, 0x20) | has_byte(x, 0x7f);
+	while (end - p >= BLK) {
+		m = blk_val(p);
 		if (likely(!m)) {
-			p += 8;
+			p += BLK;
 			continue;
 		}
-		p += first_flag(m);
+		p += blk_first(m);
 		if (*p != '\t')
 			return p;
 		p++;
@@ -72,38 +167,59 @@ static inline const char *scan_val(const char *p, const char *end)
 	return p;
 }
 
-/* First byte of [p, end) outside 0x21..0x7E or equal to `stop` (pass a
- * byte outside that range to disable it), or end. */
-static inline const char *scan_vis(const char *p, const char *end, unsigned char stop)
+/* First byte of [p, end) outside 0x21..0x7E, or end. */
+static inline const char *scan_uri(const char *p, const char *end)
 {
-	uint64_t x, m;
+	uint64_t m;
 
-	while (end - p >= 8) {
-		x = load64(p);
-		m = has_below(x, 0x21) | (x & HIGHS) | has_byte(x, 0x7f) | has_byte(x, stop);
+	while (end - p >= BLK) {
+		m = blk_uri(p);
 		if (m)
-			return p + first_flag(m);
-		p += 8;
+			return p + blk_first(m);
+		p += BLK;
 	}
-	while (p < end && (h1_ctype[(unsigned char)*p] & H1_C_URI) && *p != stop)
+	while (p < end && (h1_ctype[(unsigned char)*p] & H1_C_URI))
 		p++;
 	return p;
 }
 
-/* 1 if all bytes of [p, e) are tchars. Two accumulators, no early exit:
- * names are short and nearly always valid. */
-static inline int all_tchar(const char *p, const char *e)
+static inline uint32_t ld32(const char *p)
 {
-	unsigned a = H1_C_TCHAR, b = H1_C_TCHAR;
+	uint32_t x;
 
-	for (; e - p >= 2; p += 2) {
-		a &= h1_ctype[(unsigned char)p[0]];
-		b &= h1_ctype[(unsigned char)p[1]];
-	}
-	if (p < e)
-		a &= h1_ctype[(unsigned char)*p];
-	return a & b;
+	memcpy(&x, p, sizeof(x));
+	return x;
 }
+
+static inline uint64_t ld64(const char *p)
+{
+	uint64_t x;
+
+	memcpy(&x, p, sizeof(x));
+	return x;
+}
+
+/* Case-insensitive match of the len bytes at p (4 <= len <= 24) against the
+ * lower-case lit of the same length, with a few overlapping word compares.
+ * OR-ing 0x20 into each byte only folds letters here: every byte of lit
+ * has bit 5 set, and the only other bytes folding onto a digit or '-'
+ * (0x10..0x19, CR) cannot appear in a field name or value. */
+static inline int name_eq(const char *p, size_t len, const char *lit)
+{
+	const uint32_t f32 = 0x20202020u;
+	const uint64_t f64 = 0x2020202020202020ULL;
+
+	if (len < 8)
+		return !(((ld32(p) | f32) ^ ld32(lit)) |
+			 ((ld32(p + len - 4) | f32) ^ ld32(lit + len - 4)));
+	if (len <= 16)
+		return !(((ld64(p) | f64) ^ ld64(lit)) |
+			 ((ld64(p + len - 8) | f64) ^ ld64(lit + len - 8)));
+	return !(((ld64(p) | f64) ^ ld64(lit)) | ((ld64(p + 8) | f64) ^ ld64(lit + 8)) |
+		 ((ld64(p + len - 8) | f64) ^ ld64(lit + len - 8)));
+}
+
+#define NAME_IS(v, lit) name_eq((v).ptr, sizeof(lit) - 1, lit)
 
 /* Length of the line end at p < end: 1 for LF, 2 for CRLF, 0 when p is a CR
  * and the next byte is beyond end, BAD_CHAR for a CR followed by anything
@@ -141,7 +257,7 @@ static int name_err(const char *p, const char *end)
 	}
 	if (c != '\n' && (h1_ctype[c] & H1_C_CTL))
 		return H1_ERR_BAD_CHAR;
-	return H1_ERR_BAD_HDR;      /* no colon, empty name, SP, separator, 8-bit */
+	return H1_ERR_BAD_HDR;      /* no colon, empty name, SP, 8-bit byte */
 }
 
 /* Check "HTTP/1.1" or "HTTP/1.0" at p, n bytes available. Returns 11 or 10,
@@ -168,18 +284,14 @@ static inline int h1_version(const char *p, size_t n, int garbage)
 
 /* Scan the header line at p (p < end, *p not CR, LF, SP or HTAB). Returns
  * the line length with its line end and fills *h, 0 when the line does not
- * end inside [p, end), or a negative h1_err. The name ends at the first
- * byte that is ':' or not visible ASCII; the visible ones before it must
- * then all be tchars (the others are separators: BAD_HDR). */
+ * end inside [p, end), or a negative h1_err. */
 static inline __attribute__((always_inline))
 long hdr_line(const char *p, const char *end, struct http_hdr *h)
 {
 	const char *s = p, *v, *ve;
 	int r;
 
-	p = scan_vis(p, end, ':');
-	if (unlikely(!all_tchar(s, p)))
-		return H1_ERR_BAD_HDR;
+	p = scan_tok(p, end);
 	if (unlikely(p == end))
 		return 0;
 	if (unlikely(*p != ':' || p == s))
@@ -220,20 +332,6 @@ struct h1_ana {
 	int te;                       /* a Transfer-Encoding field was seen */
 	int te_last_chunked;          /* the last coding seen was chunked */
 };
-
-/* Case-insensitive match of n against a lower-case name of the same length.
- * OR-ing 0x20 only folds letters here: the names hold letters, digits and
- * '-', and the bytes that would fold onto a digit or '-' (0x10..0x19, CR)
- * cannot appear in a field name or value. */
-static inline int name_is(struct ist n, const char *lname)
-{
-	size_t i;
-
-	for (i = 0; i < n.len; i++)
-		if ((n.ptr[i] | 0x20) != lname[i])
-			return 0;
-	return 1;
-}
 
 /* Content-Length: 1*DIGIT below 2^63, or a list of identical such values. */
 static int parse_cl(struct ist v, uint64_t *out)
@@ -277,34 +375,34 @@ static inline int h1_analyse(struct http_msg *msg, struct h1_ana *a,
 
 	switch (n.len) {
 	case 4:
-		if (req && name_is(n, "host")) {
+		if (req && NAME_IS(n, "host")) {
 			if (++a->hosts > 1)
 				return H1_ERR_BAD_HOST;
 			msg->flags |= HTTP_MF_HAS_HOST;
 		}
 		break;
 	case 6:
-		if (req && name_is(n, "expect") && ist_ieq(h->v, "100-continue"))
+		if (req && NAME_IS(n, "expect") && ist_ieq(h->v, "100-continue"))
 			msg->flags |= HTTP_MF_EXPECT_100;
 		break;
 	case 7:
-		if (name_is(n, "upgrade"))
+		if (NAME_IS(n, "upgrade"))
 			msg->flags |= HTTP_MF_UPGRADE;
 		break;
 	case 10:
-		if (!name_is(n, "connection"))
+		if (!NAME_IS(n, "connection"))
 			break;
 		while (h1_list_next(h->v, &pos, &e)) {
-			if (e.len == 5 && name_is(e, "close"))
+			if (e.len == 5 && NAME_IS(e, "close"))
 				msg->flags |= HTTP_MF_CONN_CLOSE;
-			else if (e.len == 10 && name_is(e, "keep-alive"))
+			else if (e.len == 10 && NAME_IS(e, "keep-alive"))
 				msg->flags |= HTTP_MF_CONN_KAL;
-			else if (e.len == 7 && name_is(e, "upgrade"))
+			else if (e.len == 7 && NAME_IS(e, "upgrade"))
 				msg->flags |= HTTP_MF_CONN_UPGRADE;
 		}
 		break;
 	case 14:
-		if (!name_is(n, "content-length"))
+		if (!NAME_IS(n, "content-length"))
 			break;
 		if (parse_cl(h->v, &cl) < 0)
 			return H1_ERR_BAD_CL;
@@ -314,11 +412,11 @@ static inline int h1_analyse(struct http_msg *msg, struct h1_ana *a,
 		msg->body_len = cl;
 		break;
 	case 17:
-		if (!name_is(n, "transfer-encoding"))
+		if (!NAME_IS(n, "transfer-encoding"))
 			break;
 		a->te = 1;
 		while (h1_list_next(h->v, &pos, &e)) {
-			a->te_last_chunked = e.len == 7 && name_is(e, "chunked");
+			a->te_last_chunked = e.len == 7 && NAME_IS(e, "chunked");
 			if (a->te_last_chunked && a->chunked++)
 				return H1_ERR_BAD_TE;
 		}
@@ -333,33 +431,38 @@ static inline int h1_hdrs(const char *buf, const char *p, const char *end,
 			  struct http_msg *msg, unsigned cap, int req)
 {
 	struct h1_ana a = { 0 };
-	struct http_hdr *h;
+	struct http_hdr *h = msg->hdrs;
+	unsigned nb = 0;
 	long r;
 
-	for (;;) {
-		if (unlikely(p == end))
-			return 0;
+	for (;; h++) {
+		if (unlikely(p == end)) {
+			r = 0;
+			goto out;
+		}
 		if (*p == '\r' || *p == '\n') {
 			r = eol(p, end, 0);
 			if (r <= 0)
-				return r;
+				goto out;
 			p += r;
 			break;
 		}
+		r = H1_ERR_OBS_FOLD;
 		if (unlikely(*p == ' ' || *p == '\t'))
-			return H1_ERR_OBS_FOLD;
-		if (unlikely(msg->nb_hdrs >= cap))
-			return H1_ERR_TOO_MANY_HDRS;
-		h = &msg->hdrs[msg->nb_hdrs];
+			goto out;
+		r = H1_ERR_TOO_MANY_HDRS;
+		if (unlikely(nb >= cap))
+			goto out;
 		r = hdr_line(p, end, h);
 		if (unlikely(r <= 0))
-			return r;
+			goto out;
 		p += r;
-		msg->nb_hdrs++;
+		nb++;
 		r = h1_analyse(msg, &a, h, req);
 		if (unlikely(r))
-			return r;
+			goto out;
 	}
+	msg->nb_hdrs = nb;
 
 	if (a.te) {
 		if (msg->flags & HTTP_MF_CL)
@@ -377,6 +480,9 @@ static inline int h1_hdrs(const char *buf, const char *p, const char *end,
 	if (req && (msg->flags & HTTP_MF_VER_11) && !a.hosts)
 		return H1_ERR_BAD_HOST;
 	return p - buf;
+out:
+	msg->nb_hdrs = nb;
+	return r;
 }
 
 /* Reset msg and derive the effective limits. */
@@ -444,7 +550,7 @@ int h1_parse_req(const char *buf, size_t len, struct http_msg *msg,
 
 	/* request-target SP */
 	u = ++p;
-	p = scan_vis(p, rle, 0x7f);
+	p = scan_uri(p, rle);
 	if (unlikely(p == rle))
 		goto more_line;
 	if (unlikely(*p != ' ' || p == u)) {

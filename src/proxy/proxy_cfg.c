@@ -354,6 +354,7 @@ static int kw_timeout(struct cfg_ctx *ctx, int argc, char **args)
 	if (!(px->cap & t->cap))
 		return cfg_warn(ctx, "'%s' ignored: %s '%s' has no %s side", kw, px_type(px), px->id,
 				t->cap & PX_CAP_FE ? "frontend" : "backend");
+	i = t - timeout_kws;
 	if (timeouts_set & (1U << i))
 		cfg_warn(ctx, "'%s' given twice in this section: the last value wins", kw);
 	timeouts_set |= 1U << i;
@@ -484,8 +485,12 @@ static const struct cfg_kw proxy_kws[] = {
 	{ "default_backend", FE_SIDE, CFG_SEC_BACKEND, 0, "default_backend <backend>", kw_default_backend },
 	{ "use_backend",     CFG_SEC_FRONTEND | CFG_SEC_LISTEN, CFG_SEC_BACKEND, 0,
 	                     "use_backend <backend>", kw_use_backend },
-	{ "timeout",         CFG_SEC_PROXIES, 0, 0, "timeout <name> <time>", kw_timeout },
-	{ "option",          CFG_SEC_PROXIES, 0, CFG_KW_NEG, "option <name> [<args>]", kw_option },
+	{ "timeout",         CFG_SEC_PROXIES, 0, 0,
+	                     "timeout client|client-fin|connect|http-keep-alive|http-request|server|server-fin|tunnel <time>",
+	                     kw_timeout },
+	{ "option",          CFG_SEC_PROXIES, 0, CFG_KW_NEG,
+	                     "option forwardfor [header <name>] [if-none] | http-keep-alive | http-server-close | httpclose",
+	                     kw_option },
 	CFG_KW_END
 };
 CFG_REGISTER_KEYWORDS(proxy_kws);

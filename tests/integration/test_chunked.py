@@ -20,7 +20,8 @@ def test_chunked_upload_with_trailers(sluice, origin):
         r = c.read_response()
         info = json.loads(r.body)
         assert info["body"] == "hello 0123456789"
-        assert ["X-Sum", "42"] in info["trailers"], info
+        trailers = [(k.lower(), v) for k, v in info["trailers"]]
+        assert ("x-sum", "42") in trailers, info
         c.request("GET", "/id")
         assert c.read_response().body == b"o1\n"
     s.wait_stats({"fe.fe.requests": 2, "fe.fe.req_rejected": 0})
@@ -53,9 +54,9 @@ def test_chunked_download_with_trailers(sluice, origin):
         assert r.status == 200
         assert r.header("transfer-encoding", "").lower() == "chunked"
         assert len(r.body) == 100000
-        t = dict(r.trailers)
-        assert t.get("X-Trailer") == "done", r.trailers
-        assert t.get("X-Checksum") == st.sha256(r.body)
+        t = {k.lower(): v for k, v in r.trailers}
+        assert t.get("x-trailer") == "done", r.trailers
+        assert t.get("x-checksum") == st.sha256(r.body)
         c.request("GET", "/id")
         assert c.read_response().body == b"o1\n"
     s.wait_stats({"fe.fe.rsp_2xx": 2, "srv.be.s1.conns": 1})
@@ -64,12 +65,11 @@ def test_chunked_download_with_trailers(sluice, origin):
 def test_chunked_download_with_curl(sluice, origin):
     port = st.free_port()
     sluice(st.http_cfg(port, ["s1 %d" % origin.port]))
-    r = subprocess.run(["curl", "-sS", "--max-time", "10", "-D", "-",
+    r = subprocess.run(["curl", "-sS", "--max-time", "10",
                         "http://127.0.0.1:%d/chunked?n=50&size=1000" % port],
                        capture_output=True, timeout=15)
     assert r.returncode == 0, r.stderr
-    head, _, body = r.stdout.partition(b"\r\n\r\n")
-    assert len(body) == 50000
+    assert len(r.stdout) == 50000
 
 
 def test_chunked_response_is_streamed(sluice, origin):

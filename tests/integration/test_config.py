@@ -17,7 +17,7 @@ global
     tune.bufsize 16384
     tune.http.maxhdr 101
     tune.http.max-reqline 8192
-    tune.http.max-head 16384
+    tune.http.max-head 8192
 
 defaults
     mode http

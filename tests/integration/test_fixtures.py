@@ -114,3 +114,16 @@ def test_tcp_echo_half_close(origins):
     finally:
         s.close()
     assert out == b"x" * 1000 + b"BYE 1000\n"
+
+
+def test_blackhole_connect_hangs():
+    with st.Blackhole() as bh:
+        s = socket.socket()
+        s.settimeout(0.3)
+        try:
+            s.connect(("127.0.0.1", bh.port))
+            assert False, "connected to the blackhole"
+        except socket.timeout:
+            pass
+        finally:
+            s.close()

@@ -58,3 +58,30 @@ def test_stats_socket_serves_many_queries(sluice, origin):
     for _ in range(50):
         assert "fe.fe.conns" in s.stats()
     assert st.get(port, "/id").status == 200
+
+
+def test_stats_socket_closes_after_answer(sluice, origin, tmp_path):
+    """The answer to one command is read until the server closes."""
+    import socket
+    port = st.free_port()
+    s = sluice(st.http_cfg(port, ["s1 %d" % origin.port]))
+    st.stats_query(s.stats_path, "show info")          # wait until it is up
+    for cmd in (b"show stat\n", b"show info\n"):
+        c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        c.settimeout(2)
+        try:
+            c.connect(s.stats_path)
+            c.sendall(cmd)
+            out = b""
+            while True:
+                try:
+                    data = c.recv(65536)
+                except socket.timeout:
+                    raise AssertionError("%r: no close after the answer "
+                                         "(got %d bytes)" % (cmd, len(out)))
+                if not data:
+                    break
+                out += data
+            assert out.strip(), cmd
+        finally:
+            c.close()

@@ -85,7 +85,9 @@ def test_upgrade_refused_by_origin_stays_http(sluice, origin):
     sluice(st.http_cfg(port, ["s1 %d" % origin.port]))
     with st.Client(port) as c:
         c.request("GET", "/id", [("Upgrade", "websocket"),
-                                 ("Connection", "Upgrade")])
+                                 ("Connection", "Upgrade"),
+                                 ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="),
+                                 ("Sec-WebSocket-Version", "13")])
         r = c.read_response()
         assert r.status == 200 and r.body == b"o1\n"
         c.request("GET", "/id")

@@ -27,7 +27,8 @@ def test_wrk_keepalive_no_errors(sluice, nginx):
                           "fe.fe.rsp_4xx": 0, "fe.fe.req_rejected": 0,
                           "be.be.srv_errors": 0})
     assert stats["fe.fe.rsp_2xx"] >= n
-    assert stats["fe.fe.conns"] == 10, stats
+    # wrk opens one connection more than -c to check the address first
+    assert stats["fe.fe.conns"] in (10, 11), stats
 
 
 def test_wrk_origin_small_responses(sluice, origin):
