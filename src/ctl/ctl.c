@@ -215,8 +215,10 @@ static void show_info(FILE *out)
 
 static void show_help(FILE *out)
 {
-	fputs("Commands (one per line; every answer ends with an empty line):\n"
+	fputs("A connection runs one line of commands separated by ';' and closes,\n"
+	      "unless 'prompt' made it interactive. Every answer ends with an empty line.\n"
 	      "  help        this list\n"
+	      "  prompt      toggle interactive mode (several lines per connection)\n"
 	      "  show info   process information, one KEY VALUE per line\n"
 	      "  show stat   frontend, backend and server counters, one KEY VALUE per line\n"
 	      "  quit        close this connection\n"
@@ -234,10 +236,9 @@ static void put_sanitized(FILE *out, const char *s, size_t len)
 		fputs("...", out);
 }
 
-/* Runs one command line (NUL-terminated, newline removed) and appends its
- * answer to <out>. Words are separated by blanks. Returns 0 when the
- * connection must be closed. */
-static int ctl_exec(char *line, FILE *out)
+/* Runs one command (NUL-terminated) and appends its answer to <out>. Words
+ * are separated by blanks. Returns 0 when the connection must be closed. */
+static int ctl_exec_one(char *line, FILE *out, int *interactive)
 {
 	static const char blanks[] = " \t\r";
 	char words[CTL_LINE_MAX + 1];
@@ -251,7 +252,7 @@ static int ctl_exec(char *line, FILE *out)
 	while (len && strchr(blanks, line[len - 1]))
 		len--;
 	if (!len)
-		return 1;                          /* blank line: no answer */
+		return 1;                          /* blank: no answer */
 	line[len] = '\0';
 
 	memcpy(words, line, len + 1);          /* strtok_r cuts its input */
@@ -259,7 +260,9 @@ static int ctl_exec(char *line, FILE *out)
 		n++;
 	if (n == 1 && strcmp(w[0], "quit") == 0)
 		return 0;
-	if (n == 1 && strcmp(w[0], "help") == 0)
+	if (n == 1 && strcmp(w[0], "prompt") == 0)
+		*interactive = !*interactive;
+	else if (n == 1 && strcmp(w[0], "help") == 0)
 		show_help(out);
 	else if (n == 2 && strcmp(w[0], "show") == 0 && strcmp(w[1], "stat") == 0)
 		show_stat(out);
@@ -270,6 +273,18 @@ static int ctl_exec(char *line, FILE *out)
 		put_sanitized(out, line, len);
 		fputs("'. Try 'help'.\n\n", out);
 	}
+	return 1;
+}
+
+/* Runs a command line: commands separated by ';', as HAProxy's CLI does.
+ * Returns 0 when the connection must be closed. */
+static int ctl_exec(char *line, FILE *out, int *interactive)
+{
+	char *save = NULL, *cmd;
+
+	for (cmd = strtok_r(line, ";", &save); cmd; cmd = strtok_r(NULL, ";", &save))
+		if (!ctl_exec_one(cmd, out, interactive))
+			return 0;
 	return 1;
 }
 
@@ -332,12 +347,15 @@ static int ctl_send_str(int cfd, const char *s)
 	return ctl_send(cfd, s, strlen(s));
 }
 
-/* Answers one client until it leaves or a limit is hit. Does not close <cfd>. */
+/* Answers one client. Like HAProxy's CLI, a connection runs one command
+ * line and closes, unless "prompt" made it interactive: then it runs lines
+ * until the client leaves, says "quit", or a limit is hit. Does not close
+ * <cfd>. */
 static void ctl_serve(int cfd)
 {
 	char buf[CTL_LINE_MAX + 1];
 	size_t len = 0;
-	int ncmds = 0, eof = 0;
+	int ncmds = 0, eof = 0, interactive = 0;
 
 	for (;;) {
 		char *nl, *line;
@@ -358,7 +376,7 @@ static void ctl_serve(int cfd)
 			out = open_memstream(&ans, &anslen);
 			if (!out)
 				return;
-			keep = ctl_exec(line, out);
+			keep = ctl_exec(line, out, &interactive);
 			if (fclose(out) != 0) {
 				free(ans);
 				return;
@@ -366,7 +384,7 @@ static void ctl_serve(int cfd)
 			if (anslen && ctl_send(cfd, ans, anslen) < 0)
 				keep = 0;
 			free(ans);
-			if (!keep)
+			if (!keep || !interactive)
 				return;
 			memmove(buf, buf + used, len - used);
 			len -= used;

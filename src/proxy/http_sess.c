@@ -336,9 +336,10 @@ static void strm_srv_error(struct stream *st, int status)
 /* Move body bytes from <in> to <out> according to the framing. Returns the
  * bytes consumed from <in>, or -1 on a framing error. *done is set when the
  * body ended. Chunked bodies are validated by the decoder and copied as
- * received, so trailers pass through unchanged. */
+ * received, so trailers pass through unchanged; with <dechunk> only the
+ * payload is copied (for HTTP/1.0 clients, the end is marked by closing). */
 static long body_move(struct buffer *in, struct buffer *out, enum body_mode bm,
-		      uint64_t *left, struct h1_chunk *chk, int *done)
+		      uint64_t *left, struct h1_chunk *chk, int dechunk, int *done)
 {
 	uint32_t room, n;
 
@@ -391,10 +392,16 @@ static long body_move(struct buffer *in, struct buffer *out, enum body_mode bm,
 				return -1;
 			if (r == 0)
 				break;
+			if (dechunk && dlen) {
+				memcpy(b_tail(out), b_head(in) + used + doff, dlen);
+				out->data += (uint32_t)dlen;
+			}
 			used += (uint32_t)r;
 		}
-		memcpy(b_tail(out), b_head(in), used);
-		out->data += used;
+		if (!dechunk) {
+			memcpy(b_tail(out), b_head(in), used);
+			out->data += used;
+		}
 		b_del(in, used);
 		*done = chk->state == H1_CHK_DONE;
 		/* A control line that cannot complete in a full buffer. */
@@ -427,7 +434,7 @@ static int strm_req_body(struct stream *st)
 				progress = 1;
 			}
 		}
-		r = body_move(&s->ibuf, &st->req_out, st->req_bm, &st->req_left, &st->req_chk, &done);
+		r = body_move(&s->ibuf, &st->req_out, st->req_bm, &st->req_left, &st->req_chk, 0, &done);
 		if (r < 0) {
 			s->fe->ctr[tid].req_rejected++;
 			strm_error(st, 400);
@@ -522,6 +529,10 @@ static int strm_rsp_head(struct stream *st)
 		st->flags |= STRM_F_SRV_CLOSE;
 	if (st->rsp_bm == BM_CLOSE || st->req_st != RQ_DONE)
 		st->flags |= STRM_F_CLI_CLOSE;
+	if (st->rsp_bm == BM_CHUNKED && !(st->req_mf & HTTP_MF_VER_11)) {
+		st->flags |= STRM_F_DECHUNK | STRM_F_CLI_CLOSE;
+		m.flags &= ~HTTP_MF_CHUNKED;
+	}
 	if (stopping)
 		st->flags |= STRM_F_CLI_CLOSE;
 	if (st->flags & STRM_F_CLI_CLOSE)
@@ -616,7 +627,7 @@ static int strm_srv_side(struct stream *st)
 	if (st->rsp_st == RS_BODY && st->srvc) {
 		int done;
 		long r = body_move(&st->rsp_in, &st->rsp_out, st->rsp_bm, &st->rsp_left,
-				   &st->rsp_chk, &done);
+				   &st->rsp_chk, !!(st->flags & STRM_F_DECHUNK), &done);
 
 		if (r < 0) {
 			st->be->ctr[tid].srv_errors++;

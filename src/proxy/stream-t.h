@@ -28,6 +28,7 @@ enum body_mode { BM_NONE = 0, BM_CL, BM_CHUNKED, BM_CLOSE };
 #define STRM_F_HEAD_KEPT   0x0020  /* request head still in sess->ibuf (retryable) */
 #define STRM_F_ABORT       0x0040  /* tear everything down now */
 #define STRM_F_REQ_SENT    0x0080  /* request fully handed to the server socket */
+#define STRM_F_DECHUNK     0x0100  /* chunked response to an HTTP/1.0 client: send data only */
 
 /* One request/response exchange; exists from a complete request head to the
  * end of the response. */
