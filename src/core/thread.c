@@ -3,6 +3,7 @@
  * connections it accepted or opened: nothing on the request path locks. */
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
@@ -126,6 +127,12 @@ static void thread_loop(void)
 			if (h->turn)
 				h->turn();
 	}
+	for (struct thread_hook *h = hooks; h; h = h->next)
+		if (h->exit)
+			h->exit();
+	free(th->timers);
+	th->timers = NULL;
+	th->nb_timers = th->sz_timers = 0;
 }
 
 static void *thread_start(void *arg)

@@ -26,6 +26,7 @@ struct thread_hook {
 	void (*init)(void);          /* before the loop: register fds */
 	void (*stop)(void);          /* once, at soft stop: close listeners, idle clients */
 	void (*turn)(void);          /* every loop turn, after tasks: cheap checks only */
+	void (*exit)(void);          /* when the thread leaves its loop: free per-thread state */
 	struct thread_hook *next;
 };
 void thread_register_hook(struct thread_hook *h);

@@ -230,10 +230,18 @@ static void listeners_thread_stop(void)
 	nb_li_handlers = 0;
 }
 
+static void listeners_thread_exit(void)
+{
+	free(li_handlers);
+	li_handlers = NULL;
+	nb_li_handlers = 0;
+}
+
 static struct thread_hook listener_hook = {
 	.init = listeners_thread_init,
 	.stop = listeners_thread_stop,
 	.turn = listeners_turn,
+	.exit = listeners_thread_exit,
 };
 
 __attribute__((constructor)) static void listener_register(void)

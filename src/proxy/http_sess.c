@@ -961,9 +961,16 @@ static void http_sess_thread_init(void)
 	BUG_ON(!hdr_tab);
 }
 
+static void http_sess_thread_exit(void)
+{
+	free(hdr_tab);
+	hdr_tab = NULL;
+}
+
 static struct thread_hook http_sess_hook = {
 	.init = http_sess_thread_init,
 	.stop = http_sess_stop,
+	.exit = http_sess_thread_exit,
 };
 
 __attribute__((constructor)) static void http_sess_register(void)
