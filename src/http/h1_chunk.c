@@ -9,9 +9,11 @@
  *   TRAILERS   one whole field line at a time, counted in trl_len; the
  *              empty line goes to DONE
  *   DONE       terminal: nothing more is consumed
- * Line ends are CRLF or a bare LF, like in the head. Nothing is consumed
- * that cannot be decided on, so the outcome never depends on how the body
- * was split across calls. */
+ * Line ends are CRLF or a bare LF, like in the head; a bare LF sets
+ * c->bare_lf so that a proxy copying the body as received can refuse to
+ * send such framing on to a peer that might read it differently. Nothing is
+ * consumed that cannot be decided on (a CR is never taken without its LF),
+ * so the outcome never depends on how the body was split across calls. */
 #include <stdint.h>
 #include "core/compiler.h"
 #include "http/h1.h"
@@ -77,6 +79,13 @@ more:
 	return len >= H1_CHUNK_LINE_MAX ? H1_ERR_BAD_CHUNK : 0;
 }
 
+/* Note a framing line of <r> bytes at <line> that ends with a bare LF. */
+static inline void note_eol(struct h1_chunk *c, const char *line, long r)
+{
+	if (r == 1 || line[r - 2] != '\r')
+		c->bare_lf = 1;
+}
+
 /* One trailer line or the final empty line. Returns its length, 0 if it is
  * incomplete, or BAD_CHUNK (bad syntax or the trailer limit reached). */
 static long trailer_line(struct h1_chunk *c, const char *buf, size_t len,
@@ -107,6 +116,7 @@ static long trailer_line(struct h1_chunk *c, const char *buf, size_t len,
 		return H1_ERR_BAD_CHUNK;
 	if (!r)
 		return capped ? H1_ERR_BAD_CHUNK : 0;
+	note_eol(c, buf, r);
 	c->trl_len += r;
 	return r;
 }
@@ -125,6 +135,7 @@ long h1_chunk_step(struct h1_chunk *c, const char *buf, size_t len,
 			r = chunk_size_line(buf + pos, len - pos, &c->chunk_left);
 			if (r <= 0)
 				goto stop;
+			note_eol(c, buf + pos, r);
 			pos += r;
 			c->trl_len = 0;
 			c->state = c->chunk_left ? H1_CHK_DATA : H1_CHK_TRAILERS;
@@ -146,6 +157,7 @@ long h1_chunk_step(struct h1_chunk *c, const char *buf, size_t len,
 			r = chunk_eol(buf + pos, len - pos);
 			if (r <= 0)
 				goto stop;
+			note_eol(c, buf + pos, r);
 			pos += r;
 			c->state = H1_CHK_SIZE;
 			break;

@@ -95,6 +95,8 @@ struct h1_chunk {
 	enum h1_chunk_state state;
 	uint64_t chunk_left;
 	uint64_t trl_len;             /* trailer bytes consumed (vs lim->max_head) */
+	unsigned bare_lf;             /* a framing line ended with a bare LF: the
+	                               * body is not canonical (see h1_chunk_step) */
 };
 
 #endif

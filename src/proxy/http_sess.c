@@ -435,7 +435,10 @@ static int strm_req_body(struct stream *st)
 			}
 		}
 		r = body_move(&s->ibuf, &st->req_out, st->req_bm, &st->req_left, &st->req_chk, 0, &done);
-		if (r < 0) {
+		/* Chunked framing is copied as received: only canonical CRLF
+		 * framing may reach a server that could parse bare LFs
+		 * differently (request smuggling). */
+		if (r < 0 || st->req_chk.bare_lf) {
 			s->fe->ctr[tid].req_rejected++;
 			strm_error(st, 400);
 			return 1;
@@ -737,12 +740,30 @@ static void strm_to_tunnel(struct h1_sess *s)
 	pool_free(pool_sess, s);
 }
 
+/* Whether the head in s->ibuf is worth a full parse after <fresh> new
+ * bytes: the request line once it is complete (early errors), then only
+ * when the blank line ending the head arrived or a limit is reached. So a
+ * client sending its head byte by byte costs linear work, not quadratic. */
+static int sess_head_ready(struct h1_sess *s, uint32_t fresh)
+{
+	const char *p = b_head(&s->ibuf);
+	uint32_t len = s->ibuf.data;
+
+	if (len >= s->ibuf.size || (global.h1.max_head && len >= global.h1.max_head))
+		return 1;
+	if (!(s->flags & SESS_F_RL_OK))
+		return memchr(p + len - fresh, '\n', fresh) != NULL ||
+		       (global.h1.max_reqline && len > global.h1.max_reqline);
+	return h1_head_end(p, len, &s->scan) != 0;
+}
+
 /* Read and parse a request head. Returns 1 on progress, 0 when blocked,
  * -1 when the session is gone. */
 static int sess_head(struct h1_sess *s)
 {
 	struct http_msg m;
 	int progress = 0, r;
+	uint32_t fresh = 0;
 	ssize_t n;
 
 	if (s->cli->flags & CO_FL_RD_READY && !(s->cli->flags & (CO_FL_RD_SH | CO_FL_ERROR))) {
@@ -760,6 +781,7 @@ static int sess_head(struct h1_sess *s)
 							      s->fe->timeout.client);
 				}
 				s->ibuf.data += (uint32_t)n;
+				fresh = (uint32_t)n;
 				s->cli_act = now_ms;
 				s->fe->ctr[tid].bytes_in += (uint64_t)n;
 				progress = 1;
@@ -774,14 +796,26 @@ static int sess_head(struct h1_sess *s)
 		}
 		return progress;
 	}
+	/* bytes left by a pipelining client are parsed as they are */
+	if (!fresh && !(s->cli->flags & (CO_FL_RD_SH | CO_FL_ERROR)) && s->scan == 0 &&
+	    !(s->flags & SESS_F_RL_OK))
+		fresh = s->ibuf.data;
+	if (!(s->cli->flags & (CO_FL_RD_SH | CO_FL_ERROR)) &&
+	    (!fresh || !sess_head_ready(s, fresh)))
+		return progress;
 	msg_init(&m);
 	r = h1_parse_req(b_head(&s->ibuf), s->ibuf.data, &m, &global.h1);
 	if (r > 0) {
+		s->flags &= ~SESS_F_RL_OK;
+		s->scan = 0;
 		strm_start(s, &m, r);
 		return 1;
 	}
-	if (r == 0 && !(s->cli->flags & (CO_FL_RD_SH | CO_FL_ERROR)) && s->ibuf.data < s->ibuf.size)
+	if (r == 0 && !(s->cli->flags & (CO_FL_RD_SH | CO_FL_ERROR)) && s->ibuf.data < s->ibuf.size) {
+		if (memchr(b_head(&s->ibuf), '\n', s->ibuf.data))
+			s->flags |= SESS_F_RL_OK;
 		return progress;
+	}
 	if (r == 0) {
 		if (s->ibuf.data >= s->ibuf.size) {
 			r = H1_ERR_HDR_TOO_LARGE;

@@ -58,6 +58,7 @@ struct stream {
 
 #define SESS_F_LINGER  0x0001    /* response sent, draining the client before close */
 #define SESS_F_STOP    0x0002    /* soft stop: close after the current exchange */
+#define SESS_F_RL_OK   0x0004    /* the request line being read was parsed fine */
 
 /* An HTTP/1 client connection. While idle it holds no buffer and no stream. */
 struct h1_sess {
@@ -73,6 +74,7 @@ struct h1_sess {
 	uint64_t req_exp;            /* http-request deadline of the head being read */
 	uint64_t cli_act;            /* last client activity */
 	uint32_t nb_req;
+	size_t scan;                 /* h1_head_end() resume point in ibuf */
 };
 
 #endif

@@ -337,6 +337,13 @@ def connect_refused(port, host=LOOPBACK):
     return False
 
 
+def cpu_seconds(pid):
+    """User + system CPU time the process used so far."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_kb(pid):
     with open("/proc/%d/status" % pid) as f:
         for line in f:

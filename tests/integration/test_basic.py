@@ -139,3 +139,32 @@ def test_multithreaded_many_connections(sluice, nginx):
     s.wait_stats({"fe.fe.conns": 100, "fe.fe.requests": 100,
                   "fe.fe.rsp_2xx": 100, "fe.fe.cur_conns": 0})
     assert s.info()["nbthread"] == 2
+
+
+def test_head_sent_byte_by_byte(sluice, origin):
+    """A head arriving one byte per packet is parsed once complete, with
+    CPU work linear in its size; a bad request line is refused as soon as
+    it ends, before the headers."""
+    import socket
+    import time
+    port = st.free_port()
+    s = sluice(st.http_cfg(port, ["s1 %d" % origin.port]))
+    head = (b"GET /id HTTP/1.1\r\nHost: x\r\n" +
+            b"".join(b"X-Pad-%d: %s\r\n" % (i, b"v" * 40) for i in range(100)) +
+            b"\r\n")
+    t0 = st.cpu_seconds(s.pid)
+    with st.Client(port) as c:
+        c.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for b in head:
+            c.send(bytes([b]))
+        r = c.read_response()
+        assert r.status == 200, r
+    # ~5 KB sent in ~5,000 packets: far below a quadratic re-parse
+    assert st.cpu_seconds(s.pid) - t0 < 1.0
+    with st.Client(port) as c:
+        c.send(b"GET / HTTP/9.9\r\n")
+        time.sleep(0.1)
+        c.send(b"Host: x\r\n")
+        r = c.read_head()
+        assert r.status == 505, r
+    s.wait_stats({"fe.fe.req_rejected": 1})

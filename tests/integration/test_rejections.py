@@ -145,6 +145,21 @@ def test_bad_chunk_size_in_one_packet(proxy):
     assert st.get(port, "/id").status == 200
 
 
+@pytest.mark.parametrize("body", [b"5\nhello\r\n0\r\n\r\n",
+                                  b"5\r\nhello\n0\r\n\r\n",
+                                  b"5\r\nhello\r\n0\r\nX-T: 1\n\r\n"])
+def test_chunked_bare_lf_framing_rejected(proxy, body):
+    """Chunked framing is forwarded as received, so a request whose chunk
+    lines end with a bare LF must not reach the server (smuggling)."""
+    s, port, _ = proxy
+    with st.Client(port) as c:
+        c.send(b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked"
+               b"\r\n\r\n" + body)
+        read_error(c, 400)
+    s.wait_stats({"fe.fe.req_rejected": 1})
+    assert st.get(port, "/id").status == 200
+
+
 def test_bad_chunk_size_after_response_started(proxy):
     """The origin answered before reading the body: the bad chunk can only
     close the connection, no second answer follows."""

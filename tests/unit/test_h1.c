@@ -795,6 +795,46 @@ static void test_chunked(void)
 	}
 }
 
+/* bare_lf is set exactly when a framing line ends with LF alone. */
+static void test_chunk_bare_lf(void)
+{
+	static const struct { const char *in; unsigned bare; } cases[] = {
+		{ "5\r\nhello\r\n0\r\n\r\n", 0 },
+		{ "5;ext=1\r\nhello\r\n0\r\nX-T: 1\r\n\r\n", 0 },
+		{ "5\nhello\r\n0\r\n\r\n", 1 },
+		{ "5\r\nhello\n0\r\n\r\n", 1 },
+		{ "5\r\nhello\r\n0\n\r\n", 1 },
+		{ "5\r\nhello\r\n0\r\nX-T: 1\n\r\n", 1 },
+		{ "5\r\nhello\r\n0\r\n\n", 1 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t len = strlen(cases[i].in);
+
+		/* whole, and byte by byte */
+		for (int split = 0; split < 2; split++) {
+			struct h1_chunk c;
+			size_t pos = 0;
+
+			h1_chunk_init(&c);
+			while (pos < len && c.state != H1_CHK_DONE) {
+				/* offer one byte, growing while nothing can be decided */
+				size_t off, dl, n = split ? 1 : len - pos;
+				long r;
+
+				while ((r = h1_chunk_step(&c, cases[i].in + pos, n, &off, &dl, NULL)) == 0 &&
+				       pos + n < len)
+					n++;
+				if (r <= 0)
+					break;
+				pos += (size_t)r;
+			}
+			CHECK_INT(c.state, H1_CHK_DONE);
+			CHECK_INT(c.bare_lf, cases[i].bare);
+		}
+	}
+}
+
 static void test_helpers(void)
 {
 	static const char tchars[] = "!#$%&'*+-.^_`|~";
@@ -969,6 +1009,7 @@ int main(int argc, char **argv)
 	test_split_big();
 	test_bytes();
 	test_chunked();
+	test_chunk_bare_lf();
 	test_helpers();
 	for (k = 1; k <= 16; k++)
 		if (!CHECK(seen_err & (1u << k)))
