@@ -95,3 +95,77 @@ clean:
 	rm -rf build build-asan build-fuzz sluice
 
 -include $(OBJS:.o=.d)
+
+# ---------------------------------------------------------------------------
+# libsluice (lib/, include/sluice/), its tools (tools/), its example and its
+# unit test. The library takes nothing from src/ but the format header
+# src/shm/shm-t.h. Products (BUILD=build):
+#   lib/libsluice.a, lib/libsluice.so.1 (+ lib/libsluice.so)  the library
+#   ./sluicelog ./sluicencsa ./sluicestat                      the tools
+#   build/examples/sl-example                                  the example
+# The tools link the static library; the example links the shared one
+# (symbol map lib/libsluice.map), found through a relative rpath.
+ifeq ($(filter -Iinclude,$(CFLAGS)),)
+CFLAGS      += -Iinclude
+endif
+SL_SRCS     := $(sort $(wildcard lib/*.c))
+SL_OBJS     := $(SL_SRCS:%.c=$(BUILD)/%.o)
+SL_MAP      := lib/libsluice.map
+ifeq ($(BUILD),build)
+SL_DIR      := lib
+SL_TOOLDIR  := .
+SL_RPATH    := $$ORIGIN/../../lib
+else
+SL_DIR      := $(BUILD)/lib
+SL_TOOLDIR  := $(BUILD)
+SL_RPATH    := $$ORIGIN/../lib
+endif
+SL_A        := $(SL_DIR)/libsluice.a
+SL_SO       := $(SL_DIR)/libsluice.so.1
+SL_TOOLS    := $(addprefix $(SL_TOOLDIR)/,sluicelog sluicencsa sluicestat)
+SL_EXAMPLE  := $(BUILD)/examples/sl-example
+SL_CURSES   := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw)
+
+.PHONY: libsluice tools sl-clean
+all: libsluice tools $(SL_EXAMPLE)
+libsluice: $(SL_A) $(SL_SO)
+tools: $(SL_TOOLS)
+clean: sl-clean
+
+$(SL_OBJS): CFLAGS += -fPIC
+
+$(SL_A): $(SL_OBJS)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(SL_SO): $(SL_OBJS) $(SL_MAP)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -shared -Wl,-soname,libsluice.so.1 \
+		-Wl,--version-script=$(SL_MAP) -o $@ $(SL_OBJS) -pthread
+	$(Q)ln -sf libsluice.so.1 $(SL_DIR)/libsluice.so
+
+$(SL_TOOLDIR)/sluicelog $(SL_TOOLDIR)/sluicencsa: $(SL_TOOLDIR)/%: $(BUILD)/tools/%.o $(SL_A)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(SL_A) $(LDLIBS)
+
+$(SL_TOOLDIR)/sluicestat: $(BUILD)/tools/sluicestat.o $(SL_A)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(SL_A) $(SL_CURSES) $(LDLIBS)
+
+$(SL_EXAMPLE): examples/sl-example.c $(SL_SO)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -L$(SL_DIR) -lsluice \
+		-Wl,-rpath,'$(SL_RPATH)' $(LDLIBS)
+
+# The library's unit test links the library only, not sluice's objects.
+$(BUILD)/tests/unit/test_libsluice: tests/unit/test_libsluice.c $(SL_A)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(SL_A) $(LDLIBS)
+
+sl-clean:
+	rm -f lib/libsluice.a lib/libsluice.so lib/libsluice.so.1 \
+		sluicelog sluicencsa sluicestat
+
+-include $(SL_OBJS:.o=.d) $(wildcard $(BUILD)/tools/*.d)

@@ -2,8 +2,10 @@
 # test.sh: run sluice's test suites; called by `make test` once everything is
 # built (./sluice, build-asan/sluice, the unit tests and the fuzz targets).
 #
-#   1. the integration suite against the ASan+UBSan binary (stops at the first
-#      failure; sanitizer reports make the test fail);
+#   1. the integration suite against the ASan+UBSan binary with the pools in
+#      no-cache mode (-dMno-cache: every pool object is a malloc, so ASan sees
+#      its whole life; stops at the first failure; sanitizer reports make the
+#      test fail);
 #   2. every test (integration, C unit tests, fuzz targets) with ./sluice.
 #
 # Exits non-zero if either run failed. The last line printed is the summary
@@ -21,8 +23,9 @@ export UBSAN_OPTIONS="abort_on_error=1:halt_on_error=1:print_stacktrace=1:print_
 
 status=0
 
-echo "== integration tests against build-asan/sluice"
-SLUICE_BIN=build-asan/sluice "$PYTHON" -m pytest -q -x -p no:cacheprovider \
+echo "== integration tests against build-asan/sluice, pools in no-cache mode"
+SLUICE_EXTRA_ARGS=-dMno-cache SLUICE_BIN=build-asan/sluice \
+    "$PYTHON" -m pytest -q -x -p no:cacheprovider \
     tests/integration --ignore=tests/integration/test_unit.py || status=1
 
 echo "== all tests against ./sluice"

@@ -19,6 +19,9 @@
 #include "mem/buf.h"
 #include "net/listener.h"
 #include "proxy/proxy.h"
+#include "shm/counters.h"
+#include "shm/log.h"
+#include "shm/shm.h"
 
 #ifndef SLUICE_VERSION
 #define SLUICE_VERSION "dev"
@@ -30,13 +33,14 @@
 static void usage(const char *prog, int code)
 {
 	fprintf(code ? stderr : stdout,
-		"Usage: %s -f <cfgfile> [-f <cfgfile>...] [-c] [-D] [-p <pidfile>] [-v|-vv]\n"
+		"Usage: %s -f <cfgfile> [-f <cfgfile>...] [-c] [-D] [-p <pidfile>] [-n <name>] [-v|-vv]\n"
 		"  -f <file>  load this configuration file (may be repeated)\n"
 		"  -c         check the configuration and exit (0 valid, 1 invalid)\n"
 		"  -D         run in the background (daemon)\n"
 		"  -p <file>  write the pid into this file\n"
 		"  -v         print the version; -vv adds build options and libraries\n"
-		"  -x <what>  print reference docs from the binary: keywords, counters\n"
+		"  -n <name>  instance name: shared memory file name or path (default sluice)\n"
+		"  -x <what>  print reference docs from the binary: keywords, counters, logtags\n"
 		"Signals: SIGTERM/SIGUSR1 soft stop (finish in-flight requests, within\n"
 		"hard-stop-after), SIGINT immediate stop.\n", prog);
 	exit(code);
@@ -173,7 +177,7 @@ int main(int argc, char **argv)
 {
 	const char *files[16];
 	int nb_files = 0, check = 0, verbose = -1, daemon_opt = 0, nbthread;
-	const char *pidfile = NULL, *doc = NULL;
+	const char *pidfile = NULL, *doc = NULL, *instance = NULL;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -194,7 +198,12 @@ int main(int argc, char **argv)
 			pidfile = argv[++i];
 		else if (!strcmp(a, "-x") && i + 1 < argc)
 			doc = argv[++i];
-		else if (!strcmp(a, "-h") || !strcmp(a, "--help"))
+		else if (!strcmp(a, "-n") && i + 1 < argc)
+			instance = argv[++i];
+		else if (!strncmp(a, "-dM", 3)) {
+			if (pool_debug_cli(a + 3) < 0)
+				return 1;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help"))
 			usage(argv[0], 0);
 		else {
 			fprintf(stderr, "[ALERT] unknown or incomplete option '%s'\n", a);
@@ -210,8 +219,10 @@ int main(int argc, char **argv)
 			cfg_dump_keywords(stdout);
 		else if (!strcmp(doc, "counters"))
 			ctl_dump_counter_docs(stdout);
+		else if (!strcmp(doc, "logtags"))
+			slog_dump_tags(stdout);
 		else {
-			fprintf(stderr, "[ALERT] -x takes 'keywords' or 'counters', not '%s'\n", doc);
+			fprintf(stderr, "[ALERT] -x takes 'keywords', 'counters' or 'logtags', not '%s'\n", doc);
 			return 1;
 		}
 		return 0;
@@ -226,6 +237,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "[ALERT] fatal errors found in configuration.\n");
 		return 1;
 	}
+	pool_debug_apply();     /* before anything is allocated from a pool */
 	if (check) {
 		printf("Configuration file is valid\n");
 		return 0;
@@ -244,6 +256,8 @@ int main(int argc, char **argv)
 	proxy_runtime_init();
 	if (lb_init_all() < 0)
 		return 1;
+	if (shm_init(instance) < 0 || shm_counters_alloc() < 0)
+		return 1;
 	for (int i = 0; i < nbthread; i++) {
 		if (thread_ctx_init(i) < 0) {
 			fprintf(stderr, "[ALERT] cannot set up thread %d: %s\n", i, strerror(errno));
@@ -253,8 +267,10 @@ int main(int argc, char **argv)
 	thread_bind(0);
 	if (listeners_bind_all(nbthread) < 0)
 		return 1;
-	if (global.daemon)
+	if (global.daemon) {
 		daemonize();
+		shm_set_master_pid();
+	}
 	write_pidfile();
 	if (ctl_start() < 0)
 		return 1;

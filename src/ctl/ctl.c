@@ -39,6 +39,8 @@
 #include "core/global-t.h"
 #include "proxy/proxy-t.h"
 #include "lb/server-t.h"
+#include "shm/counters.h"
+#include "mem/buf.h"
 #include "ctl/ctl.h"
 
 #ifndef SLUICE_VERSION
@@ -52,106 +54,32 @@
 #define CTL_IDLE_MS    10000   /* a client silent this long is dropped */
 #define CTL_BACKLOG    16
 
-/* ---- counter tables --------------------------------------------------------
- * One table per counters struct: "show stat" and "sluice -x counters" both
- * walk it, so a counter's name, where it is read from and its description
- * cannot drift apart. An entry is either a uint64_t field of the per-thread
- * struct (summed over threads) or a gauge read by a function. A NULL doc
- * means the counter is not reported on that side.
+/* ---- counters ---------------------------------------------------------------
+ * "show stat" and "sluice -x counters" both walk the tables of
+ * shm/counters-tbl.h (shm/counters.h), so a counter's name, where it is
+ * read from and its description cannot drift apart. Only the lines marked
+ * CTR_STAT are reported here, each on the proxy sides it applies to.
  */
-struct ctr_desc {
-	const char *name;
-	size_t off;                              /* offset of a uint64_t field */
-	uint64_t (*gauge)(const void *obj);      /* instead of off when set */
-	const char *doc_fe, *doc_be;             /* proxies: per side */
-};
-
-static uint64_t ld64(const uint64_t *p)
-{
-	return __atomic_load_n(p, __ATOMIC_RELAXED);
-}
 
 static uint64_t px_cur_conns(const void *obj)
 {
-	const struct proxy *px = obj;
-
-	return __atomic_load_n(&px->feconn, __ATOMIC_RELAXED);
+	return ctr_live_px_cur_conns(obj);
 }
 
-#define PXC(field) offsetof(struct px_counters, field), NULL
-
-static const struct ctr_desc px_ctrs[] = {
-	{ "conns",        PXC(conns),        "connections accepted", NULL },
-	{ "cur_conns",    0, px_cur_conns,   "client connections open now (gauge)", NULL },
-	{ "requests",     PXC(requests),     "requests received",
-	                                     "requests forwarded to this backend" },
-	{ "rsp_1xx",      PXC(rsp[1]),       "responses with status 1xx", "responses with status 1xx" },
-	{ "rsp_2xx",      PXC(rsp[2]),       "responses with status 2xx", "responses with status 2xx" },
-	{ "rsp_3xx",      PXC(rsp[3]),       "responses with status 3xx", "responses with status 3xx" },
-	{ "rsp_4xx",      PXC(rsp[4]),       "responses with status 4xx", "responses with status 4xx" },
-	{ "rsp_5xx",      PXC(rsp[5]),       "responses with status 5xx", "responses with status 5xx" },
-	{ "rsp_other",    PXC(rsp[0]),       "responses with any other status",
-	                                     "responses with any other status" },
-	{ "req_rejected", PXC(req_rejected), "invalid requests rejected with a 4xx", NULL },
-	{ "req_timeout",  PXC(req_timeout),  "requests not received in time (408)", NULL },
-	{ "cli_aborts",   PXC(cli_aborts),   "transfers aborted by the client", NULL },
-	{ "srv_errors",   PXC(srv_errors),   NULL, "failed or invalid server responses (502)" },
-	{ "srv_timeouts", PXC(srv_timeouts), NULL, "server timeouts (504)" },
-	{ "no_srv",       PXC(no_srv),       NULL, "requests with no server available (503)" },
-	{ "bytes_in",     PXC(bytes_in),     "bytes received from clients",
-	                                     "bytes received from servers" },
-	{ "bytes_out",    PXC(bytes_out),    "bytes sent to clients", "bytes sent to servers" },
-	{ "denied_conn",  PXC(denied_conn),  "connections refused at accept", NULL },
-};
-
-static uint64_t srv_idle(const void *obj)
+/* Prints the "show stat" lines of one object: "<kind>.<id>[.<sub>].<name>
+ * <value>"; <side> (CTR_FE, CTR_BE or 0) selects the proxy side. */
+static void show_rows(FILE *out, const char *kind, const char *id, const char *sub,
+		      const struct ctr_family *fam, unsigned side, const void *obj,
+		      const void *rows)
 {
-	const struct server *srv = obj;
-	uint64_t v = 0;
-	int t;
+	for (unsigned i = 0; i < fam->nb; i++) {
+		const struct ctr_desc *d = &fam->desc[i];
 
-	for (t = 0; t < MAX_THREADS; t++)
-		v += __atomic_load_n(&srv->nb_idle[t], __ATOMIC_RELAXED);
-	return v;
-}
-
-#define SRVC(field) offsetof(struct srv_counters, field), NULL
-
-/* Servers have one side; their description is in doc_be. */
-static const struct ctr_desc srv_ctrs[] = {
-	{ "conns",          SRVC(conns),          NULL, "connections opened to the server" },
-	{ "reused",         SRVC(reused),         NULL, "requests sent over a reused idle connection" },
-	{ "requests",       SRVC(requests),       NULL, "requests sent to the server" },
-	{ "connect_errors", SRVC(connect_errors), NULL, "failed connection attempts" },
-	{ "resp_errors",    SRVC(resp_errors),    NULL, "invalid responses or resets (502)" },
-	{ "timeouts",       SRVC(timeouts),       NULL, "server timeouts (504)" },
-	{ "bytes_in",       SRVC(bytes_in),       NULL, "bytes received from the server" },
-	{ "bytes_out",      SRVC(bytes_out),      NULL, "bytes sent to the server" },
-	{ "idle",           0, srv_idle,          NULL, "idle connections kept open now (gauge)" },
-};
-
-/* Threads whose counter slots are summed: the configured count once final;
- * all slots if it is not (unused slots stay zero). */
-static int ctl_nbthread(void)
-{
-	if (global.nbthread >= 1 && global.nbthread <= MAX_THREADS)
-		return global.nbthread;
-	return MAX_THREADS;
-}
-
-/* Value of <d> for the object <obj> whose per-thread counters start at
- * <ctr0> and are <stride> bytes apart. */
-static uint64_t ctr_value(const struct ctr_desc *d, const void *obj,
-			  const void *ctr0, size_t stride, int nbt)
-{
-	uint64_t v = 0;
-	int t;
-
-	if (d->gauge)
-		return d->gauge(obj);
-	for (t = 0; t < nbt; t++)
-		v += ld64((const uint64_t *)((const char *)ctr0 + t * stride + d->off));
-	return v;
+		if (!(d->flags & CTR_STAT) || (side && !(d->flags & side)))
+			continue;
+		fprintf(out, "%s.%s%s%s.%s %" PRIu64 "\n", kind, id, sub ? "." : "",
+			sub ? sub : "", d->name, ctr_value(fam, d, obj, rows));
+	}
 }
 
 /* ---- commands -------------------------------------------------------------- */
@@ -160,34 +88,17 @@ static void show_stat(FILE *out)
 {
 	const struct proxy *px;
 	const struct server *srv;
-	int nbt = ctl_nbthread();
-	size_t i;
 
 	for (px = proxies_list; px; px = px->next) {
 		CHECK_OBJ(px, PX_MAGIC);
-		if (px->cap & PX_CAP_FE) {
-			for (i = 0; i < ARRAY_SIZE(px_ctrs); i++) {
-				if (!px_ctrs[i].doc_fe)
-					continue;
-				fprintf(out, "fe.%s.%s %" PRIu64 "\n", px->id, px_ctrs[i].name,
-					ctr_value(&px_ctrs[i], px, px->ctr, sizeof(px->ctr[0]), nbt));
-			}
-		}
+		if (px->cap & PX_CAP_FE)
+			show_rows(out, "fe", px->id, NULL, &ctr_px_family, CTR_FE, px, px->ctr);
 		if (!(px->cap & PX_CAP_BE))
 			continue;
-		for (i = 0; i < ARRAY_SIZE(px_ctrs); i++) {
-			if (!px_ctrs[i].doc_be)
-				continue;
-			fprintf(out, "be.%s.%s %" PRIu64 "\n", px->id, px_ctrs[i].name,
-				ctr_value(&px_ctrs[i], px, px->ctr, sizeof(px->ctr[0]), nbt));
-		}
+		show_rows(out, "be", px->id, NULL, &ctr_px_family, CTR_BE, px, px->ctr);
 		for (srv = px->srv; srv; srv = srv->next) {
 			CHECK_OBJ(srv, SRV_MAGIC);
-			for (i = 0; i < ARRAY_SIZE(srv_ctrs); i++)
-				fprintf(out, "srv.%s.%s.%s %" PRIu64 "\n", px->id, srv->id,
-					srv_ctrs[i].name,
-					ctr_value(&srv_ctrs[i], srv, srv->ctr,
-						  sizeof(srv->ctr[0]), nbt));
+			show_rows(out, "srv", px->id, srv->id, &ctr_srv_family, 0, srv, srv->ctr);
 		}
 	}
 	fputc('\n', out);
@@ -210,6 +121,7 @@ static void show_info(FILE *out)
 	fprintf(out, "uptime_sec %lld\n", (long long)(now.tv_sec - ctl_started_at.tv_sec));
 	fprintf(out, "curr_conns %" PRIu64 "\n", cur);
 	fprintf(out, "version %s\n", SLUICE_VERSION);
+	buf_dump_info(out);
 	fputc('\n', out);
 }
 
@@ -627,34 +539,9 @@ void ctl_stop(void)
 
 /* ---- reference -------------------------------------------------------------- */
 
-static void dump_table(FILE *f, const char *prefix, const struct ctr_desc *t,
-		       size_t n, int be_side)
-{
-	char key[64];
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		const char *doc = be_side ? t[i].doc_be : t[i].doc_fe;
-
-		if (!doc)
-			continue;
-		snprintf(key, sizeof(key), "%s%s", prefix, t[i].name);
-		fprintf(f, "  %-40s %s\n", key, doc);
-	}
-}
-
 void ctl_dump_counter_docs(FILE *f)
 {
-	fputs("Counters of \"show stat\" on the stats socket, one \"KEY VALUE\" line each.\n"
-	      "Values are totals since start, summed over the worker threads, except\n"
-	      "those marked (gauge), which are current values.\n"
-	      "\n"
-	      "Frontends (frontend and listen sections):\n", f);
-	dump_table(f, "fe.<proxy>.", px_ctrs, ARRAY_SIZE(px_ctrs), 0);
-	fputs("\nBackends (backend and listen sections):\n", f);
-	dump_table(f, "be.<proxy>.", px_ctrs, ARRAY_SIZE(px_ctrs), 1);
-	fputs("\nServers:\n", f);
-	dump_table(f, "srv.<backend>.<server>.", srv_ctrs, ARRAY_SIZE(srv_ctrs), 1);
+	ctr_dump_docs(f);
 	fputs("\n\"show info\" reports: pid, nbthread, uptime_sec, curr_conns (client\n"
 	      "connections open on all frontends), version.\n", f);
 }

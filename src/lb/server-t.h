@@ -6,22 +6,11 @@
 #include <sys/socket.h>
 #include "core/list.h"
 #include "core/global-t.h"
+#include "shm/counters-t.h"
 
 struct proxy;
 
 #define SRV_MAGIC 0x53525652U
-
-/* Per-thread server counters: written by one thread without atomics,
- * summed by readers. */
-struct srv_counters {
-	uint64_t conns;               /* connections opened */
-	uint64_t reused;              /* requests sent over a reused connection */
-	uint64_t requests;
-	uint64_t connect_errors;
-	uint64_t resp_errors;         /* bad responses / resets -> 502 */
-	uint64_t timeouts;            /* server timeouts -> 504 */
-	uint64_t bytes_in, bytes_out;
-};
 
 struct server {
 	unsigned magic;
@@ -38,7 +27,7 @@ struct server {
 	/* runtime */
 	struct list idle[MAX_THREADS];/* per-thread idle server connections (LIFO) */
 	unsigned nb_idle[MAX_THREADS];
-	struct srv_counters ctr[MAX_THREADS];
+	struct srv_counters *ctr;     /* per-thread rows in shared memory, as proxy.ctr */
 };
 
 #endif

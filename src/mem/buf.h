@@ -4,34 +4,115 @@
 #ifndef SLUICE_MEM_BUF_H
 #define SLUICE_MEM_BUF_H
 
+#include <stdio.h>
 #include <string.h>
 #include "mem/buf-t.h"
 #include "mem/pool.h"
+#include "core/list.h"
+
+struct task;
 
 extern struct pool_head *pool_buffer;
+
+/* Buffer accounting, only maintained when tune.buffers.limit is set. */
+extern unsigned buf_limit;            /* max buffers in use, 0 = no limit */
+extern unsigned buf_reserve;          /* kept for exchanges already running */
+extern unsigned buf_used;             /* in use now (atomic) */
+extern unsigned buf_nb_waiters;       /* waiters queued (atomic) */
+
+/* Someone who could not get a buffer. Embedded in the object that waits
+ * (a session, a tunnel); its task is woken, on its own thread, when a
+ * buffer was handed over (then in <area>). Every field but <task>, <tid>
+ * and <prio> is owned by buf.c and protected by its lock. */
+struct buf_wait {
+	struct list list;             /* in the wait queue or a thread's ready list */
+	struct task *task;
+	int tid;
+	int prio;                     /* may use the reserve */
+	char *area;                   /* storage handed over, not yet taken */
+	uint64_t since;               /* when it was queued (ms) */
+};
+
+/* A running exchange (prio) that waited this long takes a buffer beyond
+ * the limit: exchanges holding buffers while waiting for more can then
+ * never block each other for good. */
+#define BUF_FORCE_MS 200
+
+/* Deadline at which the waiter's task must retry, 0 when not waiting. */
+static inline uint64_t buf_wait_deadline(const struct buf_wait *w)
+{
+	return list_inlist(&w->list) && !w->area && w->prio ? w->since + BUF_FORCE_MS : 0;
+}
+
+static inline void buf_wait_init(struct buf_wait *w, struct task *t, int thread)
+{
+	list_init(&w->list);
+	w->task = t;
+	w->tid = thread;
+	w->prio = 0;
+	w->area = NULL;
+}
 
 /* Create the buffer pool (global.bufsize) at startup. */
 void buf_pool_init(void);
 
-/* Attach storage if none. Returns 0, or -1 when the pool is exhausted (the
- * seam for the buffer wait queue). */
-static inline int b_alloc(struct buffer *b)
+char *buf_get_slow(int prio);
+void buf_put_slow(char *area);
+int b_alloc_wait_slow(struct buffer *b, struct buf_wait *w, int prio);
+/* Leave the wait queue and pass on storage received but not taken; call
+ * before freeing <w>, and whenever the waiter stops needing a buffer. */
+void buf_wait_cancel(struct buf_wait *w);
+/* "KEY VALUE" lines for the stats socket's "show info". */
+void buf_dump_info(FILE *f);
+
+static inline void b_attach(struct buffer *b, char *area)
 {
-	if (b->area)
-		return 0;
-	b->area = pool_alloc(pool_buffer);
-	if (!b->area)
-		return -1;
+	b->area = area;
 	b->size = (uint32_t)pool_buffer->size;
 	b->head = b->data = 0;
+}
+
+/* Attach storage if none. Returns 0, or -1 when none is available now
+ * (the limit is reached or the system refuses). <prio> is set for
+ * exchanges already running, which may dig into the reserve. */
+static inline int b_alloc_prio(struct buffer *b, int prio)
+{
+	char *area;
+
+	if (b->area)
+		return 0;
+	area = buf_limit ? buf_get_slow(prio) : pool_alloc(pool_buffer);
+	if (!area)
+		return -1;
+	b_attach(b, area);
 	return 0;
 }
 
-/* Detach storage; data must be empty. */
+static inline int b_alloc(struct buffer *b)
+{
+	return b_alloc_prio(b, 1);
+}
+
+/* Like b_alloc_prio(), but on failure queue <w> (once) to be woken in
+ * order when a buffer is released; storage handed to <w> meanwhile is
+ * taken first. */
+static inline int b_alloc_wait(struct buffer *b, struct buf_wait *w, int prio)
+{
+	if (b->area)
+		return 0;
+	if (likely(!w->area) && b_alloc_prio(b, prio) == 0)
+		return 0;
+	return b_alloc_wait_slow(b, w, prio);
+}
+
+/* Detach storage; its data are dropped. */
 static inline void b_release(struct buffer *b)
 {
 	if (b->area) {
-		pool_free(pool_buffer, b->area);
+		if (buf_limit)
+			buf_put_slow(b->area);
+		else
+			pool_free(pool_buffer, b->area);
 		b->area = NULL;
 		b->size = b->head = b->data = 0;
 	}

@@ -1,113 +1,400 @@
-/* pool.c: the slow paths of the pools: the shared cache between threads and
- * the system allocator. A thread whose cache overflows moves half of it to
- * the shared cache; when that is full too, objects go back to the system. */
+/* pool.c: pools of fixed-size objects: per-thread caches bounded in bytes
+ * with an LRU across pools, a shared cache per pool, and the system.
+ *
+ * Life of an object:
+ *
+ *   system --malloc--> in use --pool_free--> thread cache (pool list + LRU)
+ *   thread cache --pool_alloc, same thread, newest first--> in use
+ *   thread cache --eviction, oldest first, when the thread caches more than
+ *                 pool_cache_bytes--> shared cache of its pool
+ *   shared cache --refill of an empty thread cache (a batch)--> thread cache
+ *   shared cache full at eviction, or thread exit --> free() to the system
+ *   no-cache mode: system <--> in use, nothing else.
+ *
+ * A cached object is on two lists: its pool's list for this thread
+ * (ph->cache[tid].list) and the thread's LRU of every pool
+ * (pool_threads[tid].lru); both take new objects at their head and the
+ * oldest object of the LRU is always the tail of its pool's list, so the
+ * eviction finds the pool from the object (pool_cache.ph). The shared cache
+ * is a singly linked stack under the pool's mutex.
+ *
+ * Object layout (default): [ object: size ], the links inside the object
+ * while it is free, stride == size: no byte added. The debugging modes add
+ * a trailer after the object, each part only when a mode needs it:
+ *
+ *   [ object: size ][ tag ][ mark ][ callers ][ sum ][ links ]
+ *     tag      8 bytes   tag: the pool's address in use, its complement free
+ *     mark     8 bytes   double-free: "POOLUSED" in use, "POOLFREE" free
+ *     callers 32 bytes   caller: last alloc/free call sites + return addresses
+ *     sum      8 bytes   checksum: checksum of the free object
+ *     links   32 bytes   preserve, checksum, integrity: the cache links
+ *
+ * The protections come first so that an overflow hits them, not the links.
+ *
+ * Start-up: pool_create() may run before main() (constructors), before the
+ * options are known; it lays the pool out with the options known then
+ * (none). pool_debug_apply(), called by main() once the command line and the
+ * configuration are parsed and before anything is allocated, lays every
+ * pool out again with the chosen options; pools created later take them at
+ * creation. The first allocation freezes a pool's layout (ph->frozen):
+ * objects of two layouts never mix.
+ *
+ * Limit: ph->limit (0 = none) bounds the objects in use across threads. It
+ * is counted exactly with an atomic (ph->in_use), on the slow path taken by
+ * every allocation and free of a limited pool; the count starts ("arms")
+ * from the per-thread counters the first time it is needed. Set the limit
+ * before the threads run; it may change later but not go to 0 and back
+ * while objects are in use. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include "mem/pool.h"
+#include "mem/pool_dbg.h"
+#include "core/thread.h"
+
+#define POOL_SHARED_BYTES        (1024 * 1024)   /* shared cache bound per pool */
+#define POOL_REFILL_MAX          64              /* objects per refill */
 
 struct pool_head *pools_list;
+struct pool_thread pool_threads[MAX_THREADS];
+size_t pool_cache_bytes = POOL_CACHE_BYTES_DEFAULT;
+
+static void pool_threads_init(void)
+{
+	if (pool_threads[0].lru.n)
+		return;
+	for (int t = 0; t < MAX_THREADS; t++)
+		list_init(&pool_threads[t].lru);
+}
+
+void pool_layout(struct pool_head *ph, unsigned flags)
+{
+	size_t off = ph->size;
+
+	ph->flags = flags;
+	ph->tag_off = ph->mark_off = ph->caller_off = ph->sum_off = ph->link_off = 0;
+	if (flags & POOL_DBG_TAG) {
+		ph->tag_off = off;
+		off += sizeof(uintptr_t);
+	}
+	if (flags & POOL_DBG_DOUBLE_FREE) {
+		ph->mark_off = off;
+		off += sizeof(uint64_t);
+	}
+	if (flags & POOL_DBG_CALLER) {
+		ph->caller_off = off;
+		off += sizeof(struct pool_trace);
+	}
+	if (flags & POOL_DBG_CHECKSUM) {
+		ph->sum_off = off;
+		off += sizeof(uint64_t);
+	}
+	if (flags & (POOL_DBG_PRESERVE | POOL_DBG_CHECKSUM | POOL_DBG_INTEGRITY)) {
+		ph->link_off = off;
+		off += sizeof(struct pool_item);
+	}
+	ph->stride = off;
+	ph->poison = pool_poison_byte;
+	ph->shared_max = POOL_SHARED_BYTES / ph->stride;
+	if (ph->shared_max < 8)
+		ph->shared_max = 8;
+}
 
 struct pool_head *pool_create(const char *name, size_t size)
 {
 	struct pool_head *ph = calloc(1, sizeof(*ph));
 
-	if (!ph) {
-		fprintf(stderr, "[ALERT] out of memory creating pool '%s'\n", name);
+	if (!ph || size > UINT_MAX / 2) {
+		fprintf(stderr, "[ALERT] cannot create pool '%s' of %zu bytes\n", name, size);
 		exit(1);
 	}
+	pool_threads_init();
 	ph->magic = POOL_MAGIC;
 	ph->name = name;
 	if (size < sizeof(struct pool_item))
 		size = sizeof(struct pool_item);
 	ph->size = (size + sizeof(void *) - 1) & ~(sizeof(void *) - 1);
-	ph->cache_max = ph->size >= 4096 ? 64 : 512;
-	ph->shared_max = ph->cache_max * 4;
+	for (int t = 0; t < MAX_THREADS; t++) {
+		list_init(&ph->cache[t].list);
+		ph->cache[t].ph = ph;
+	}
+	pool_layout(ph, pool_debug);
 	pthread_mutex_init(&ph->lock, NULL);
 	ph->next = pools_list;
 	pools_list = ph;
 	return ph;
 }
 
-void *pool_alloc_slow(struct pool_head *ph)
+/* ------------------------------------------------------------------ limit */
+
+/* Start counting the objects in use from the per-thread counters (exact
+ * when no other thread allocates meanwhile, e.g. at start-up). */
+static void pool_limit_arm(struct pool_head *ph)
 {
-	struct pool_cache *pc = &ph->cache[tid];
-	struct pool_item *it = NULL;
+	pthread_mutex_lock(&ph->lock);
+	if (!ph->limit_armed) {
+		uint64_t sum = 0;
 
-	CHECK_OBJ(ph, POOL_MAGIC);
-	if (ph->shared) {
-		/* Refill up to a quarter of the thread cache in one lock. */
-		unsigned n = 0;
-
-		pthread_mutex_lock(&ph->lock);
-		while (ph->shared && n < ph->cache_max / 4 + 1) {
-			struct pool_item *s = ph->shared;
-
-			ph->shared = s->next;
-			ph->shared_count--;
-			s->next = it;
-			it = s;
-			n++;
-		}
-		pthread_mutex_unlock(&ph->lock);
-		if (it) {
-			struct pool_item *ret = it;
-
-			pc->head = it->next;
-			pc->count = n - 1;
-			pc->used++;
-			return ret;
-		}
+		for (int t = 0; t < MAX_THREADS; t++)
+			sum += ph->cache[t].used;
+		__atomic_store_n(&ph->in_use, (long)sum, __ATOMIC_RELAXED);
+		__atomic_store_n(&ph->limit_armed, 1, __ATOMIC_RELEASE);
 	}
-	if (ph->limit && __atomic_load_n(&ph->allocated, __ATOMIC_RELAXED) >= ph->limit) {
-		pc->failed++;
-		return NULL;
-	}
-	it = malloc(ph->size);
-	if (!it) {
-		pc->failed++;
-		return NULL;
-	}
-	__atomic_add_fetch(&ph->allocated, 1, __ATOMIC_RELAXED);
-	pc->allocated++;
-	pc->used++;
-	return it;
+	pthread_mutex_unlock(&ph->lock);
 }
 
-void pool_free_slow(struct pool_head *ph, void *ptr)
+/* Count one more object in use unless the limit is reached: 1 or 0. */
+static int pool_limit_take(struct pool_head *ph)
 {
-	struct pool_cache *pc = &ph->cache[tid];
-	struct pool_item *it = ptr, *batch = NULL, *last = NULL;
-	unsigned n = 0;
+	long cur;
 
-	CHECK_OBJ(ph, POOL_MAGIC);
-	pc->used--;
-	/* Move half of the thread cache (plus this object) out. */
-	it->next = NULL;
-	batch = last = it;
-	n = 1;
-	while (pc->head && pc->count > ph->cache_max / 2) {
-		struct pool_item *x = pc->head;
+	if (unlikely(!__atomic_load_n(&ph->limit_armed, __ATOMIC_ACQUIRE)))
+		pool_limit_arm(ph);
+	cur = __atomic_load_n(&ph->in_use, __ATOMIC_RELAXED);
+	do {
+		if (cur >= (long)ph->limit)
+			return 0;
+	} while (!__atomic_compare_exchange_n(&ph->in_use, &cur, cur + 1, 1,
+					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	return 1;
+}
 
-		pc->head = x->next;
-		pc->count--;
-		x->next = batch;
-		batch = x;
-		n++;
-	}
+static void pool_limit_put(struct pool_head *ph)
+{
+	if (unlikely(!__atomic_load_n(&ph->limit_armed, __ATOMIC_ACQUIRE)))
+		pool_limit_arm(ph);
+	__atomic_sub_fetch(&ph->in_use, 1, __ATOMIC_RELAXED);
+}
+
+/* ----------------------------------------------------------------- system */
+
+static void *pool_os_alloc(struct pool_head *ph, struct pool_cache *pc)
+{
+	void *obj = malloc(ph->stride);
+
+	if (!obj)
+		return NULL;
+	__atomic_add_fetch(&ph->allocated, 1, __ATOMIC_RELAXED);
+	pc->allocated++;
+	return obj;
+}
+
+/* <pc> is the cache of the thread giving the object back (counters). */
+static void pool_os_free(struct pool_head *ph, struct pool_cache *pc, void *obj)
+{
+	free(obj);
+	__atomic_sub_fetch(&ph->allocated, 1, __ATOMIC_RELAXED);
+	pc->released++;
+}
+
+/* ----------------------------------------------------------------- caches */
+
+/* Move a chain of <n> objects of <ph> evicted by this thread to the shared
+ * cache, the excess to the system. */
+static void pool_shared_put(struct pool_head *ph, struct pool_cache *pc,
+			    struct pool_item *batch)
+{
 	pthread_mutex_lock(&ph->lock);
-	if (ph->shared_count + n <= ph->shared_max) {
-		last->next = ph->shared;
-		ph->shared = batch;
-		ph->shared_count += n;
-		batch = NULL;
+	while (batch && ph->shared_count < ph->shared_max) {
+		struct pool_item *it = batch;
+
+		batch = it->next;
+		it->next = ph->shared;
+		ph->shared = it;
+		ph->shared_count++;
 	}
 	pthread_mutex_unlock(&ph->lock);
 	while (batch) {
-		struct pool_item *x = batch;
+		struct pool_item *it = batch;
+		void *obj = pool_obj_of(ph, it);
 
-		batch = x->next;
-		free(x);
-		__atomic_sub_fetch(&ph->allocated, 1, __ATOMIC_RELAXED);
-		pc->released++;
+		batch = it->next;
+		if (ph->flags)
+			pool_dbg_on_release(ph, obj);
+		pool_os_free(ph, pc, obj);
 	}
+}
+
+/* Evict this thread's oldest cached objects until it caches <target> bytes
+ * at most; consecutive objects of a pool move in one batch (one lock). */
+void pool_evict_lru(struct pool_thread *pt, size_t target)
+{
+	struct pool_head *bph = NULL;
+	struct pool_cache *bpc = NULL;
+	struct pool_item *batch = NULL;
+
+	while (pt->cached_bytes > target && !list_empty(&pt->lru)) {
+		struct pool_item *it = container_of(pt->lru.p, struct pool_item, by_lru);
+		struct pool_cache *pc = container_of(it->by_pool.n, struct pool_cache, list);
+		struct pool_head *ph = pc->ph;
+
+		/* the LRU's oldest object is the oldest of its pool's list */
+		BUG_ON(pc != &ph->cache[pt - pool_threads]);
+		if (ph != bph) {
+			if (batch)
+				pool_shared_put(bph, bpc, batch);
+			batch = NULL;
+			bph = ph;
+			bpc = pc;
+		}
+		pool_unlink(&it->by_pool);
+		pool_unlink(&it->by_lru);
+		pc->count--;
+		pt->cached_bytes -= ph->stride;
+		it->next = batch;
+		batch = it;
+	}
+	if (batch)
+		pool_shared_put(bph, bpc, batch);
+}
+
+void pool_flush_thread(void)
+{
+	pool_evict_lru(&pool_threads[tid], 0);
+}
+
+/* Refill this thread's empty cache of <ph> with a batch of the shared
+ * cache: about 1/16 of the thread's bound, 1 to POOL_REFILL_MAX objects. */
+static void pool_refill(struct pool_head *ph, struct pool_cache *pc)
+{
+	struct pool_thread *pt = &pool_threads[tid];
+	struct pool_item *batch = NULL;
+	size_t want = pool_cache_bytes / 16 / ph->stride;
+	unsigned n = 0;
+
+	if (!__atomic_load_n(&ph->shared, __ATOMIC_RELAXED))
+		return;
+	want = want < 1 ? 1 : want > POOL_REFILL_MAX ? POOL_REFILL_MAX : want;
+	pthread_mutex_lock(&ph->lock);
+	while (ph->shared && n < want) {
+		struct pool_item *it = ph->shared;
+
+		ph->shared = it->next;
+		it->next = batch;
+		batch = it;
+		n++;
+	}
+	ph->shared_count -= n;
+	pthread_mutex_unlock(&ph->lock);
+	while (batch) {
+		struct pool_item *it = batch;
+
+		batch = it->next;
+		list_insert(&pc->list, &it->by_pool);
+		list_insert(&pt->lru, &it->by_lru);
+	}
+	pc->count += n;
+	pt->cached_bytes += (size_t)n * ph->stride;
+}
+
+/* The newest object of this thread's cache of <ph>, refilled from the
+ * shared cache when empty; NULL when both are empty. */
+static void *pool_cache_pop(struct pool_head *ph, struct pool_cache *pc)
+{
+	struct pool_item *it;
+
+	if (list_empty(&pc->list)) {
+		pool_refill(ph, pc);
+		if (list_empty(&pc->list))
+			return NULL;
+	}
+	it = container_of(pc->list.n, struct pool_item, by_pool);
+	pool_unlink(&it->by_pool);
+	pool_unlink(&it->by_lru);
+	pc->count--;
+	pool_threads[tid].cached_bytes -= ph->stride;
+	return pool_obj_of(ph, it);
+}
+
+static void pool_cache_push(struct pool_head *ph, struct pool_cache *pc, void *obj)
+{
+	struct pool_thread *pt = &pool_threads[tid];
+	struct pool_item *it = pool_item_of(ph, obj);
+
+	list_insert(&pc->list, &it->by_pool);
+	list_insert(&pt->lru, &it->by_lru);
+	pc->count++;
+	pt->cached_bytes += ph->stride;
+	if (pt->cached_bytes > pool_cache_bytes)
+		pool_evict_lru(pt, pool_cache_bytes - pool_cache_bytes / 4);
+}
+
+/* ------------------------------------------------------------- slow paths */
+
+/* Everything but the default mode's cache hit: limit, debugging modes,
+ * empty thread cache. noinline: the return address is in the caller. */
+__attribute__((noinline))
+void *pool_alloc_slow(struct pool_head *ph, const struct pool_caller *caller)
+{
+	struct pool_cache *pc = &ph->cache[tid];
+	void *obj = NULL;
+	int fresh = 0;
+
+	CHECK_OBJ(ph, POOL_MAGIC);
+	if (unlikely(!ph->frozen))
+		ph->frozen = 1;
+	if (ph->limit && !pool_limit_take(ph)) {
+		pc->failed++;
+		return NULL;
+	}
+	if (!(ph->flags & POOL_DBG_NO_CACHE))
+		obj = pool_cache_pop(ph, pc);
+	if (!obj) {
+		obj = pool_os_alloc(ph, pc);
+		fresh = 1;
+		if (!obj) {
+			if (ph->limit)
+				pool_limit_put(ph);
+			pc->failed++;
+			return NULL;
+		}
+	}
+	pc->used++;
+	if (ph->flags)
+		pool_dbg_on_alloc(ph, obj, fresh, caller, __builtin_return_address(0));
+	return obj;
+}
+
+__attribute__((noinline))
+void pool_free_slow(struct pool_head *ph, void *ptr, const struct pool_caller *caller)
+{
+	struct pool_cache *pc = &ph->cache[tid];
+
+	CHECK_OBJ(ph, POOL_MAGIC);
+	if (ph->flags)
+		pool_dbg_on_free(ph, ptr, caller, __builtin_return_address(0));
+	if (ph->limit)
+		pool_limit_put(ph);
+	pc->used--;
+	if (ph->flags & POOL_DBG_NO_CACHE)
+		pool_os_free(ph, pc, ptr);
+	else
+		pool_cache_push(ph, pc, ptr);
+}
+
+/* ------------------------------------------------------------- statistics */
+
+void pool_dump_stats(FILE *f)
+{
+	for (struct pool_head *ph = pools_list; ph; ph = ph->next) {
+		uint64_t used = 0, failed = 0;
+		unsigned long cached = __atomic_load_n(&ph->shared_count, __ATOMIC_RELAXED);
+
+		for (int t = 0; t < MAX_THREADS; t++) {
+			used += __atomic_load_n(&ph->cache[t].used, __ATOMIC_RELAXED);
+			failed += __atomic_load_n(&ph->cache[t].failed, __ATOMIC_RELAXED);
+			cached += __atomic_load_n(&ph->cache[t].count, __ATOMIC_RELAXED);
+		}
+		fprintf(f, "%s size=%zu allocated=%lu used=%lld cached=%lu failures=%llu\n",
+			ph->name, ph->size, __atomic_load_n(&ph->allocated, __ATOMIC_RELAXED),
+			(long long)used, cached, (unsigned long long)failed);
+	}
+}
+
+/* A worker leaving its loop gives its cached objects away. */
+static struct thread_hook pool_thread_hook = { .exit = pool_flush_thread };
+
+__attribute__((constructor)) static void pool_register_hook(void)
+{
+	thread_register_hook(&pool_thread_hook);
 }

@@ -47,6 +47,7 @@ void http_sess_accept(struct listener *li, int fd, const struct sockaddr_storage
 	s->li = li;
 	s->fe = li->fe;
 	task_init(&s->task, sess_process, s);
+	buf_wait_init(&s->bw, &s->task, tid);
 	s->cli = conn_new_accepted(fd, peer, &s->task);
 	if (!s->cli) {
 		pool_free(pool_sess, s);
@@ -69,6 +70,7 @@ static void sess_free(struct h1_sess *s)
 	CHECK_OBJ(s, SESS_MAGIC);
 	if (s->strm)
 		strm_free(&s->strm);
+	buf_wait_cancel(&s->bw);
 	task_cancel(&s->task);
 	list_del_init(&s->th_list);
 	s->ibuf.data = 0;
@@ -236,16 +238,25 @@ static void msg_init(struct http_msg *m)
 	m->max_hdrs = global.h1.max_hdrs;
 }
 
-/* A complete request head of <len> bytes is at the head of s->ibuf. */
-static void strm_start(struct h1_sess *s, struct http_msg *m, int len)
+/* A complete request head of <len> bytes is at the head of s->ibuf.
+ * Returns 0 when the exchange started, -1 when it must wait for a buffer
+ * (nothing was changed; the head is parsed again when one comes). */
+static int strm_start(struct h1_sess *s, struct http_msg *m, int len)
 {
 	struct proxy *fe = s->fe;
-	struct stream *st = strm_new(s);
+	struct buffer out = { 0 };
+	struct stream *st;
 
+	/* the buffer for the server side first: nothing to undo if absent */
+	if (b_alloc_wait(&out, &s->bw, 1) < 0)
+		return -1;
+	st = strm_new(s);
 	if (!st) {
+		b_release(&out);
 		sess_free(s);
-		return;
+		return 0;
 	}
+	st->req_out = out;
 	s->nb_req++;
 	fe->ctr[tid].requests++;
 	st->meth = m->meth;
@@ -267,7 +278,7 @@ static void strm_start(struct h1_sess *s, struct http_msg *m, int len)
 		fe->ctr[tid].req_rejected++;
 		b_del(&s->ibuf, len);
 		strm_error(st, 503);
-		return;
+		return 0;
 	}
 	if (st->be != fe)
 		st->be->ctr[tid].requests++;
@@ -276,23 +287,26 @@ static void strm_start(struct h1_sess *s, struct http_msg *m, int len)
 		st->be->ctr[tid].no_srv++;
 		b_del(&s->ibuf, len);
 		strm_error(st, 503);
-		return;
+		return 0;
 	}
 	st->srv->ctr[tid].requests++;
 	if (strm_emit_req(st, m) < 0) {
 		b_del(&s->ibuf, len);
 		strm_error(st, 500);
-		return;
+		return 0;
 	}
 	/* A request without a body keeps its head until the response starts,
 	 * so that a reused connection the server closed meanwhile can be
 	 * replaced transparently. */
-	if (st->req_bm == BM_NONE && !(st->flags & STRM_F_UPGRADE)) {
+	if (st->req_bm == BM_NONE && !(st->flags & STRM_F_UPGRADE) && !buf_limit) {
 		st->flags |= STRM_F_HEAD_KEPT;
 		st->req_head_len = (uint32_t)len;
-	} else
+	} else {
 		b_del(&s->ibuf, len);
+		b_release_if_empty(&s->ibuf);
+	}
 	strm_connect(st);
+	return 0;
 }
 
 /* Retry a request whose reused server connection died before answering. */
@@ -338,15 +352,50 @@ static void strm_srv_error(struct stream *st, int status)
  * body ended. Chunked bodies are validated by the decoder and copied as
  * received, so trailers pass through unchanged; with <dechunk> only the
  * payload is copied (for HTTP/1.0 clients, the end is marked by closing). */
-static long body_move(struct buffer *in, struct buffer *out, enum body_mode bm,
-		      uint64_t *left, struct h1_chunk *chk, int dechunk, int *done)
+static long body_move(struct buffer *in, struct buffer *out, struct buf_wait *w,
+		      enum body_mode bm, uint64_t *left, struct h1_chunk *chk, int dechunk,
+		      int *done)
 {
 	uint32_t room, n;
 
 	*done = 0;
 	if (!in->data)
 		return 0;
-	if (b_alloc(out) < 0)
+
+	/* <out> has no storage: when all of <in> goes through unchanged, hand
+	 * its storage over instead of taking a second buffer. */
+	if (!out->area && bm != BM_CHUNKED && (bm == BM_CLOSE || in->data <= *left)) {
+		n = in->data;
+		*out = *in;
+		memset(in, 0, sizeof(*in));
+		if (bm == BM_CL) {
+			*left -= n;
+			*done = !*left;
+		}
+		return n;
+	}
+	if (!out->area && bm == BM_CHUNKED && !dechunk) {
+		struct h1_chunk probe = *chk;
+		uint32_t used = 0;
+
+		while (used < in->data && probe.state != H1_CHK_DONE) {
+			size_t doff, dlen;
+			long r = h1_chunk_step(&probe, b_head(in) + used, in->data - used,
+					       &doff, &dlen, &global.h1);
+
+			if (r <= 0)
+				break;
+			used += (uint32_t)r;
+		}
+		if (used == in->data) {
+			*chk = probe;
+			*out = *in;
+			memset(in, 0, sizeof(*in));
+			*done = chk->state == H1_CHK_DONE;
+			return used;
+		}
+	}
+	if (b_alloc_wait(out, w, 1) < 0)
 		return 0;
 	if (!out->data) {
 		out->head = 0;
@@ -358,21 +407,11 @@ static long body_move(struct buffer *in, struct buffer *out, enum body_mode bm,
 		n = in->data;
 		if (bm == BM_CL && n > *left)
 			n = (uint32_t)*left;
-		/* All of <in> is body and <out> is empty: swap, no copy. */
-		if (n == in->data && !out->data) {
-			struct buffer tmp = *out;
-
-			*out = *in;
-			*in = tmp;
-			in->data = 0;
-			in->head = 0;
-		} else {
-			if (n > room)
-				n = room;
-			memcpy(b_tail(out), b_head(in), n);
-			out->data += n;
-			b_del(in, n);
-		}
+		if (n > room)
+			n = room;
+		memcpy(b_tail(out), b_head(in), n);
+		out->data += n;
+		b_del(in, n);
 		if (bm == BM_CL) {
 			*left -= n;
 			*done = !*left;
@@ -421,7 +460,7 @@ static int strm_req_body(struct stream *st)
 		long r;
 		ssize_t n;
 
-		if (b_alloc(&s->ibuf) < 0)
+		if (b_alloc_wait(&s->ibuf, &s->bw, 1) < 0)
 			break;
 		if (s->ibuf.data < s->ibuf.size && !s->ibuf.data)
 			s->ibuf.head = 0;
@@ -434,7 +473,8 @@ static int strm_req_body(struct stream *st)
 				progress = 1;
 			}
 		}
-		r = body_move(&s->ibuf, &st->req_out, st->req_bm, &st->req_left, &st->req_chk, 0, &done);
+		r = body_move(&s->ibuf, &st->req_out, &s->bw, st->req_bm, &st->req_left,
+			      &st->req_chk, 0, &done);
 		/* Chunked framing is copied as received: only canonical CRLF
 		 * framing may reach a server that could parse bare LFs
 		 * differently (request smuggling). */
@@ -488,7 +528,7 @@ static int strm_rsp_head(struct stream *st)
 		}
 		return 0;
 	}
-	if (b_alloc(&st->rsp_out) < 0)
+	if (b_alloc_wait(&st->rsp_out, &s->bw, 1) < 0)
 		return 0;
 	if (m.status < 200 && m.status != 101) {
 		/* Interim responses go to HTTP/1.1 clients as they come. */
@@ -549,6 +589,7 @@ static int strm_rsp_head(struct stream *st)
 	b_del(&st->rsp_in, r);
 	if (st->flags & STRM_F_HEAD_KEPT) {
 		b_del(&s->ibuf, st->req_head_len);
+		b_release_if_empty(&s->ibuf);
 		st->flags &= ~STRM_F_HEAD_KEPT;
 	}
 	st->status = m.status;
@@ -605,7 +646,7 @@ static int strm_srv_side(struct stream *st)
 	/* receive */
 	while ((st->rsp_st == RS_HEAD || st->rsp_st == RS_BODY) && (c->flags & CO_FL_RD_READY) &&
 	       !(c->flags & (CO_FL_RD_SH | CO_FL_ERROR))) {
-		if (b_alloc(&st->rsp_in) < 0)
+		if (b_alloc_wait(&st->rsp_in, &st->sess->bw, 1) < 0)
 			break;
 		if (!b_tailroom(&st->rsp_in)) {
 			if (st->rsp_in.head)
@@ -629,8 +670,8 @@ static int strm_srv_side(struct stream *st)
 		progress |= strm_rsp_head(st);
 	if (st->rsp_st == RS_BODY && st->srvc) {
 		int done;
-		long r = body_move(&st->rsp_in, &st->rsp_out, st->rsp_bm, &st->rsp_left,
-				   &st->rsp_chk, !!(st->flags & STRM_F_DECHUNK), &done);
+		long r = body_move(&st->rsp_in, &st->rsp_out, &st->sess->bw, st->rsp_bm,
+				   &st->rsp_left, &st->rsp_chk, !!(st->flags & STRM_F_DECHUNK), &done);
 
 		if (r < 0) {
 			st->be->ctr[tid].srv_errors++;
@@ -734,6 +775,7 @@ static void strm_to_tunnel(struct h1_sess *s)
 	/* request bytes the client sent after its head belong to the tunnel */
 	tcp_tunnel_start(li, s->fe, st->be, st->srv, cli, srvc, &s->ibuf, &st->rsp_in);
 	strm_free(&s->strm);
+	buf_wait_cancel(&s->bw);
 	task_cancel(&s->task);
 	list_del_init(&s->th_list);
 	s->magic = 0;
@@ -767,7 +809,8 @@ static int sess_head(struct h1_sess *s)
 	ssize_t n;
 
 	if (s->cli->flags & CO_FL_RD_READY && !(s->cli->flags & (CO_FL_RD_SH | CO_FL_ERROR))) {
-		if (b_alloc(&s->ibuf) < 0)
+		/* a new request is new work: it may not use the reserve */
+		if (b_alloc_wait(&s->ibuf, &s->bw, s->ibuf.data != 0) < 0)
 			return 0;
 		if (b_tailroom(&s->ibuf) < b_room(&s->ibuf) / 2 || !b_tailroom(&s->ibuf))
 			b_realign(&s->ibuf);
@@ -806,9 +849,16 @@ static int sess_head(struct h1_sess *s)
 	msg_init(&m);
 	r = h1_parse_req(b_head(&s->ibuf), s->ibuf.data, &m, &global.h1);
 	if (r > 0) {
-		s->flags &= ~SESS_F_RL_OK;
-		s->scan = 0;
-		strm_start(s, &m, r);
+		if (strm_start(s, &m, r) < 0) {
+			/* woken when a buffer is free: parse it all again then */
+			s->flags &= ~SESS_F_RL_OK;
+			s->scan = 0;
+			return 0;
+		}
+		if (s->magic == SESS_MAGIC) {
+			s->flags &= ~SESS_F_RL_OK;
+			s->scan = 0;
+		}
 		return 1;
 	}
 	if (r == 0 && !(s->cli->flags & (CO_FL_RD_SH | CO_FL_ERROR)) && s->ibuf.data < s->ibuf.size) {
@@ -905,7 +955,7 @@ static void sess_arm_timer(struct h1_sess *s)
 				exp = tick_first(exp, tick_add(st->srv_act, st->be->timeout.server));
 		}
 	}
-	task_schedule(&s->task, exp);
+	task_schedule(&s->task, tick_first(exp, buf_wait_deadline(&s->bw)));
 }
 
 static void sess_process(struct task *t, void *ctx)
@@ -969,6 +1019,9 @@ static void sess_process(struct task *t, void *ctx)
 			progress = 1;
 		}
 	} while (progress);
+	/* a buffer handed over but not taken this time goes to the next waiter */
+	if (s->bw.area)
+		buf_wait_cancel(&s->bw);
 	sess_arm_timer(s);
 }
 

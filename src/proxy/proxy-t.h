@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include "core/list.h"
 #include "core/global-t.h"
+#include "shm/counters-t.h"
 
 struct server;
 struct lb_ops;
@@ -26,21 +27,6 @@ struct px_timeouts {                  /* milliseconds; 0 = unset */
 	unsigned connect, client, server;
 	unsigned http_request, http_keep_alive, tunnel;
 	unsigned client_fin, server_fin;
-};
-
-/* Per-thread proxy counters (frontend and backend sides share the struct). */
-struct px_counters {
-	uint64_t conns;               /* connections accepted (fe) */
-	uint64_t requests;            /* requests received (fe) / forwarded (be) */
-	uint64_t rsp[6];              /* responses by class: 1xx..5xx, [0]=other */
-	uint64_t req_rejected;        /* bad requests answered with 4xx (fe) */
-	uint64_t req_timeout;         /* 408 (fe) */
-	uint64_t cli_aborts;
-	uint64_t srv_errors;          /* 502 (be) */
-	uint64_t srv_timeouts;        /* 504 (be) */
-	uint64_t no_srv;              /* 503 (be) */
-	uint64_t bytes_in, bytes_out;
-	uint64_t denied_conn;         /* refused at accept */
 };
 
 /* A "use_backend NAME" rule; conditions come with ACLs. */
@@ -82,7 +68,10 @@ struct proxy {
 	unsigned options;             /* PX_O_* */
 	char *fwdfor_hdr;             /* header name for forwardfor, default X-Forwarded-For */
 
-	struct px_counters ctr[MAX_THREADS];
+	/* per-thread counters (struct px_counters, shm/counters-tbl.h): rows
+	 * of a shared-memory block, ctr[tid].field++; NULL until
+	 * shm_counters_alloc() (the configuration code never counts) */
+	struct px_counters *ctr;
 };
 
 extern struct proxy *proxies_list;

@@ -6,7 +6,7 @@
 #include "core/task-t.h"
 #include "core/list.h"
 #include "http/msg-t.h"
-#include "mem/buf-t.h"
+#include "mem/buf.h"
 
 struct conn;
 struct listener;
@@ -70,6 +70,7 @@ struct h1_sess {
 	struct proxy *fe;
 	struct stream *strm;
 	struct buffer ibuf;          /* request bytes */
+	struct buf_wait bw;          /* queued here when no buffer is available */
 	struct list th_list;         /* in th->sessions */
 	uint64_t req_exp;            /* http-request deadline of the head being read */
 	uint64_t cli_act;            /* last client activity */

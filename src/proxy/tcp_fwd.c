@@ -41,6 +41,7 @@ struct tcp_fwd {
 	struct proxy *fe, *be;
 	struct server *srv;
 	struct tcp_dir c2s, s2c;
+	struct buf_wait bw;          /* queued here when no buffer is available */
 	uint64_t cli_act, srv_act;   /* last activity per side (ms) */
 	uint64_t connect_exp;
 };
@@ -62,6 +63,7 @@ static struct tcp_fwd *tcpf_new(struct listener *li, struct proxy *fe, struct pr
 	f->be = be;
 	f->c2s.pipe[0] = f->c2s.pipe[1] = f->s2c.pipe[0] = f->s2c.pipe[1] = -1;
 	task_init(&f->task, tcp_fwd_process, f);
+	buf_wait_init(&f->bw, &f->task, tid);
 	f->cli_act = f->srv_act = now_ms;
 	return f;
 }
@@ -82,6 +84,7 @@ static void tcp_fwd_free(struct tcp_fwd *f)
 {
 	CHECK_OBJ(f, TCPF_MAGIC);
 	task_cancel(&f->task);
+	buf_wait_cancel(&f->bw);
 	dir_release(&f->c2s);
 	dir_release(&f->s2c);
 	conn_free(&f->cli);
@@ -145,7 +148,7 @@ static int dir_forward(struct tcp_fwd *f, struct tcp_dir *d, struct conn *src, s
 			/* 3. read more */
 			if (!(src->flags & (CO_FL_RD_SH | CO_FL_ERROR)) && (src->flags & CO_FL_RD_READY)) {
 				if (!d->in_pipe && !dir_pipe(d)) {
-					if (b_alloc(&d->buf) == 0) {
+					if (b_alloc_wait(&d->buf, &f->bw, 1) == 0) {
 						n = conn_recv(src, d->buf.area, d->buf.size);
 						if (n > 0) {
 							d->buf.data = (uint32_t)n;
@@ -251,10 +254,12 @@ static void tcp_fwd_process(struct task *t, void *ctx)
 	if (f->c2s.shut && f->s2c.shut)
 		goto end;
 
+	if (f->bw.area)
+		buf_wait_cancel(&f->bw);    /* handed over but not needed: pass on */
 	exp = tick_first(tick_add(f->cli_act, cli_timeout(f)), tick_add(f->srv_act, srv_timeout(f)));
 	if (tick_expired(exp, now_ms))
 		goto end;
-	task_schedule(&f->task, exp);
+	task_schedule(&f->task, tick_first(exp, buf_wait_deadline(&f->bw)));
 	return;
 end:
 	tcp_fwd_free(f);

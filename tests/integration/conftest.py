@@ -2,11 +2,14 @@
 test origin (origin.py), a TCP echo origin and an nginx origin.
 
 The binary is $SLUICE_BIN (relative paths are taken from the repository root)
-or ./sluice at the repository root. Every process started here is stopped by
-its PID at teardown, also when the test failed."""
+or ./sluice at the repository root. $SLUICE_EXTRA_ARGS (shell words) is
+appended to the command line of every sluice started by the `sluice`
+fixture, e.g. SLUICE_EXTRA_ARGS=-dMno-cache. Every process started here is
+stopped by its PID at teardown, also when the test failed."""
 
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -60,6 +63,11 @@ def sluice_bin():
     return str(p)
 
 
+def extra_args():
+    """$SLUICE_EXTRA_ARGS split as a shell would (e.g. pool debugging)."""
+    return shlex.split(os.environ.get("SLUICE_EXTRA_ARGS", ""))
+
+
 def stop_pid(proc, wait=3.0):
     """SIGTERM, then SIGKILL after `wait` seconds; returns what was sent."""
     sent = set()
@@ -100,10 +108,17 @@ class Sluice:
         self.exit_expected = False
         self.checked = False
         self.binds = re.findall(r"^\s*bind\s+(\S+)", self.cfg, re.M)
+        # every instance gets its own shared-memory file unless the test
+        # names one (-n): tests must never collide with each other or with
+        # a sluice running on the machine
+        self.shm_path = str(self.workdir / (name + ".shm"))
+        if "-n" not in args:
+            args = ("-n", self.shm_path) + tuple(args)
         with open(self.err_path, "wb") as err, \
                 open(self.out_path, "wb") as out:
             self.proc = subprocess.Popen(
-                [sluice_bin(), "-f", str(self.cfg_path)] + list(args),
+                [sluice_bin(), "-f", str(self.cfg_path)] + list(args)
+                + extra_args(),
                 stdin=subprocess.DEVNULL, stdout=out, stderr=err,
                 cwd=str(self.workdir))
         self.pid = self.proc.pid

@@ -1,0 +1,2 @@
+build-pool/src/core/bug.o: src/core/bug.c src/core/compiler.h
+src/core/compiler.h:

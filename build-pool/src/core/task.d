@@ -1,0 +1,13 @@
+build-pool/src/core/task.o: src/core/task.c src/core/task.h \
+ src/core/task-t.h src/core/list.h src/core/compiler.h src/core/thread.h \
+ src/core/thread-t.h src/core/global-t.h src/http/msg-t.h \
+ src/core/clock.h
+src/core/task.h:
+src/core/task-t.h:
+src/core/list.h:
+src/core/compiler.h:
+src/core/thread.h:
+src/core/thread-t.h:
+src/core/global-t.h:
+src/http/msg-t.h:
+src/core/clock.h:

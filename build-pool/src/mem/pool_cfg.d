@@ -1,0 +1,13 @@
+build-pool/src/mem/pool_cfg.o: src/mem/pool_cfg.c src/cfg/cfg.h \
+ src/mem/pool.h src/mem/pool-t.h src/core/global-t.h src/http/msg-t.h \
+ src/core/list.h src/core/compiler.h src/core/thread-t.h \
+ src/mem/pool_dbg.h
+src/cfg/cfg.h:
+src/mem/pool.h:
+src/mem/pool-t.h:
+src/core/global-t.h:
+src/http/msg-t.h:
+src/core/list.h:
+src/core/compiler.h:
+src/core/thread-t.h:
+src/mem/pool_dbg.h:

@@ -1,0 +1,37 @@
+/* tags.h: the log record tags. One table generates the enum, the names,
+ * the reference documentation (`sluice -x logtags`) and the readers' view.
+ * Numbers are part of the shared-memory format: never renumber a tag, only
+ * add new ones. Payloads are text unless said otherwise.
+ *
+ * SL_TAG(number, Name, "documentation") */
+SL_TAG(1,  Begin,         "Start of a transaction: '<type> <parent vxid> <reason>', type sess, req or bereq")
+SL_TAG(2,  End,           "End of a transaction (empty payload)")
+SL_TAG(3,  Link,          "A child transaction: '<type> <vxid> <reason>'")
+SL_TAG(4,  SessOpen,      "Client connection: '<client addr> <client port> <frontend> <bind address>'")
+SL_TAG(5,  SessClose,     "Client connection end: '<reason> <duration ms> <requests>'")
+SL_TAG(6,  ReqStart,      "Client of the request: '<client addr> <client port> <frontend>'")
+SL_TAG(7,  ReqMethod,     "Request method as received")
+SL_TAG(8,  ReqURL,        "Request target as received")
+SL_TAG(9,  ReqProtocol,   "Request protocol as received")
+SL_TAG(10, ReqHeader,     "Request header as received: 'Name: value'")
+SL_TAG(11, BereqMethod,   "Request method as sent to the server")
+SL_TAG(12, BereqURL,      "Request target as sent to the server")
+SL_TAG(13, BereqProtocol, "Request protocol as sent to the server")
+SL_TAG(14, BereqHeader,   "Request header as sent to the server: 'Name: value'")
+SL_TAG(15, BerespProtocol,"Response protocol as received from the server")
+SL_TAG(16, BerespStatus,  "Response status as received from the server")
+SL_TAG(17, BerespReason,  "Response reason as received from the server")
+SL_TAG(18, BerespHeader,  "Response header as received from the server: 'Name: value'")
+SL_TAG(19, RespProtocol,  "Response protocol as sent to the client")
+SL_TAG(20, RespStatus,    "Response status as sent to the client")
+SL_TAG(21, RespReason,    "Response reason as sent to the client")
+SL_TAG(22, RespHeader,    "Response header as sent to the client: 'Name: value'")
+SL_TAG(23, Backend,       "Server chosen: '<backend> <server> <address:port> new|reused'")
+SL_TAG(24, Timestamp,     "'<label>: <unix time> <since start> <since previous>' (seconds, microsecond precision); labels Start, Req, Connected, Fetch, Resp, End")
+SL_TAG(25, ReqAcct,       "Client side bytes: '<head bytes> <body bytes> <total>' received")
+SL_TAG(26, RespAcct,      "Client side bytes: '<head bytes> <body bytes> <total>' sent")
+SL_TAG(27, BereqAcct,     "Server side bytes: '<sent head> <sent body> <received head> <received body>'")
+SL_TAG(28, Error,         "An error and its cause: '<where> <reason>'")
+SL_TAG(29, Reject,        "A request refused by the proxy: '<status> <reason>'")
+SL_TAG(30, Health,        "Server state change: '<backend> <server> <old> <new> <reason>'")
+SL_TAG(31, Debug,         "Free-form debugging text")

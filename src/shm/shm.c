@@ -1,0 +1,509 @@
+/* shm.c: the shared-memory segment file of an instance and the allocator of
+ * its sections.
+ *
+ * Lifecycle:
+ *   shm_init()           resolves -n NAME to a path, prepares its directory,
+ *                        sizes the file from the configuration, then
+ *   shm_create()         refuses a file that a live sluice owns, unlinks an
+ *                        old one (readers notice a new inode), creates the
+ *                        new file with O_EXCL, allocates its blocks (a full
+ *                        disk fails here rather than with SIGBUS later),
+ *                        maps it, lays out the header, the log section and
+ *                        one FREE section, and stores master_pid last;
+ *   shm_section_alloc()  carves sections out of FREE space (and of COOL
+ *   shm_section_free()   space whose cool period is over); frees turn COOL;
+ *   exit                 the file stays: readers can read the last state,
+ *                        and the next start replaces it (master_pid dead).
+ *
+ * Section list changes follow the alloc_seq protocol of doc/shm-format.md:
+ * alloc_seq is 0 while headers change and a new value after, so a reader
+ * that walked the list during a change knows to walk again.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include "core/compiler.h"
+#include "core/global-t.h"
+#include "shm/shm.h"
+#include "shm/log.h"
+#include "shm/counters.h"
+
+#define SECT_HDR      sizeof(struct shm_section)
+#define SHM_ALIGN     64
+#define SHM_PAGE      4096
+#define CREATE_GRACE  5        /* s: a file without master_pid this young is being set up */
+
+_Static_assert(sizeof(struct shm_head) % SHM_ALIGN == 0, "header keeps sections aligned");
+_Static_assert(sizeof(struct shm_section) == 192, "section header size is in the format");
+_Static_assert(sizeof(struct shm_log) == 192, "log header size is in the format");
+_Static_assert(sizeof(struct shm_ctr_field) == 136, "field size is in the format");
+
+static struct {
+	char *base;                  /* mapping, NULL when none */
+	size_t size;
+	char *path;
+	struct shm_head *head;
+	uint64_t seq;                /* last alloc_seq stored */
+	int64_t (*now)(void);        /* injected clock, NULL: time() */
+	pthread_mutex_t lock;        /* section list changes */
+} seg = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static int64_t shm_now(void)
+{
+	return seg.now ? seg.now() : (int64_t)time(NULL);
+}
+
+void shm_set_clock(int64_t (*now)(void))
+{
+	seg.now = now;
+}
+
+struct shm_head *shm_head(void)
+{
+	return seg.head;
+}
+
+const char *shm_path(void)
+{
+	return seg.path;
+}
+
+/* Copies <src> into a fixed-size NUL-padded field, keeping a final NUL. */
+static void put_field(char *dst, size_t size, const char *src)
+{
+	size_t n = src ? strnlen(src, size - 1) : 0;
+
+	memset(dst, 0, size);
+	memcpy(dst, src ? src : "", n);
+}
+
+/* ------------------------------------------------------------- location */
+
+/* 1 if <name> is a valid bare instance name. */
+static int shm_name_valid(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n < 1 || n >= SHM_NAME_LEN || name[0] == '.')
+		return 0;
+	return strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			    "0123456789._-") == n;
+}
+
+/* Directory of bare instance names for this user. */
+static int shm_dir(char *buf, size_t size)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	int n;
+
+	if (geteuid() == 0)
+		n = snprintf(buf, size, "/run/sluice");
+	else if (xdg && xdg[0] == '/')
+		n = snprintf(buf, size, "%s/sluice", xdg);
+	else
+		n = snprintf(buf, size, "/tmp/sluice-%u", (unsigned)geteuid());
+	return n > 0 && (size_t)n < size ? 0 : -1;
+}
+
+int shm_path_for(const char *name, char *buf, size_t size, char *err, size_t errlen)
+{
+	char dir[PATH_MAX];
+	int n;
+
+	if (!name)
+		name = SHM_NAME_DEFAULT;
+	if (strchr(name, '/')) {
+		n = snprintf(buf, size, "%s", name);
+		if (n <= 0 || (size_t)n >= size) {
+			snprintf(err, errlen, "instance path '%.64s...' is too long", name);
+			return -1;
+		}
+		return 0;
+	}
+	if (!shm_name_valid(name)) {
+		snprintf(err, errlen, "invalid instance name '%.80s' (expected 1 to %d characters "
+			 "among A-Z a-z 0-9 . _ -, not starting with '.', or a path with a '/')",
+			 name, SHM_NAME_LEN - 1);
+		return -1;
+	}
+	if (shm_dir(dir, sizeof(dir)) < 0) {
+		snprintf(err, errlen, "the directory for shared memory files is too long");
+		return -1;
+	}
+	n = snprintf(buf, size, "%s/%s", dir, name);
+	if (n <= 0 || (size_t)n >= size) {
+		snprintf(err, errlen, "path of instance '%s' is too long", name);
+		return -1;
+	}
+	return 0;
+}
+
+/* Creates the directory of bare names if needed and checks that nobody else
+ * can put files in it. The mode derives from the file's: the read bits
+ * granted on the file become search bits. */
+static int shm_prepare_dir(const char *dir, unsigned file_mode)
+{
+	mode_t dmode = (0700 | (file_mode & 0055) | ((file_mode & 0044) >> 2)) & ~0022;
+	struct stat st;
+
+	if (mkdir(dir, dmode) == 0) {
+		if (chmod(dir, dmode) < 0) {
+			fprintf(stderr, "[ALERT] shared memory: cannot set mode %o on '%s': %s\n",
+				(unsigned)dmode, dir, strerror(errno));
+			return -1;
+		}
+	} else if (errno != EEXIST) {
+		fprintf(stderr, "[ALERT] shared memory: cannot create directory '%s': %s "
+			"(use -n <path> to place the file elsewhere)\n", dir, strerror(errno));
+		return -1;
+	}
+	if (lstat(dir, &st) < 0) {
+		fprintf(stderr, "[ALERT] shared memory: '%s': %s\n", dir, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "[ALERT] shared memory: '%s' is not a directory (a symbolic link?)\n", dir);
+		return -1;
+	}
+	if (st.st_uid != geteuid()) {
+		fprintf(stderr, "[ALERT] shared memory: directory '%s' belongs to uid %u, not to "
+			"uid %u; use -n <path>\n", dir, (unsigned)st.st_uid, (unsigned)geteuid());
+		return -1;
+	}
+	if (st.st_mode & 0022) {
+		fprintf(stderr, "[ALERT] shared memory: directory '%s' is writable by group or "
+			"others (mode %o); use -n <path>\n", dir, (unsigned)(st.st_mode & 07777));
+		return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ creation */
+
+/* Decides about an existing file at <path>: refuses it when a live process
+ * owns it or when it is not ours to remove, else unlinks it. <instance> is
+ * for messages. Returns 0 when the path is free. */
+static int shm_take_over(const char *path, const char *instance)
+{
+	struct shm_head h;
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		if (errno == ELOOP)
+			fprintf(stderr, "[ALERT] shared memory file '%s' is a symbolic link; "
+				"not replacing it\n", path);
+		else
+			fprintf(stderr, "[ALERT] cannot open shared memory file '%s': %s\n",
+				path, strerror(errno));
+		return -1;
+	}
+	memset(&h, 0, sizeof(h));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		fprintf(stderr, "[ALERT] '%s' is not a regular file; not replacing it with "
+			"a shared memory file\n", path);
+		return -1;
+	}
+	n = pread(fd, &h, sizeof(h), 0);
+	close(fd);
+	if (n < 0) {
+		fprintf(stderr, "[ALERT] cannot read shared memory file '%s': %s\n",
+			path, strerror(errno));
+		return -1;
+	}
+	if (n > 0 && memcmp(h.magic, SHM_MAGIC, MIN((size_t)n, sizeof(h.magic))) != 0) {
+		fprintf(stderr, "[ALERT] '%s' is not a sluice shared memory file; not "
+			"replacing it (remove it or use -n)\n", path);
+		return -1;
+	}
+	if ((size_t)n >= offsetof(struct shm_head, master_pid) + sizeof(h.master_pid) &&
+	    h.master_pid > 0) {
+		int64_t pid = h.master_pid;
+
+		if (pid <= INT_MAX && pid != (int64_t)getpid() &&
+		    (kill((pid_t)pid, 0) == 0 || errno == EPERM)) {
+			fprintf(stderr, "[ALERT] instance name '%s' collides with running sluice "
+				"pid %lld (file %s); use -n to choose another name\n",
+				instance, (long long)pid, path);
+			return -1;
+		}
+	} else if (time(NULL) - st.st_mtime < CREATE_GRACE) {
+		/* no owner yet: another process is setting it up right now */
+		fprintf(stderr, "[ALERT] instance name '%s' collides with a sluice starting at "
+			"the same time (file %s); use -n to choose another name\n", instance, path);
+		return -1;
+	}
+	if (unlink(path) < 0 && errno != ENOENT) {
+		fprintf(stderr, "[ALERT] cannot remove old shared memory file '%s': %s\n",
+			path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void begin_change(void)
+{
+	__atomic_store_n(&seg.head->alloc_seq, 0, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+static void end_change(void)
+{
+	if (++seg.seq == 0)
+		seg.seq = 1;
+	__atomic_store_n(&seg.head->alloc_seq, seg.seq, __ATOMIC_RELEASE);
+}
+
+static void log_describe(void *payload, void *arg)
+{
+	((struct shm_log *)payload)->ring_size = *(const uint64_t *)arg;
+}
+
+int shm_create(const char *path, const char *instance, uint64_t log_size,
+	       uint64_t space, unsigned mode)
+{
+	uint64_t size;
+	struct shm_section *s;
+	char *base;
+	int fd, r;
+
+	ASSERT(seg.base == NULL);
+	ASSERT(log_size % SHM_PAGE == 0);
+	BUG_ON(ctr_check_tables() < 0);
+	size = sizeof(struct shm_head) + SECT_HDR + space;
+	if (log_size)
+		size += SECT_HDR + sizeof(struct shm_log) + log_size;
+	size = (size + SHM_PAGE - 1) / SHM_PAGE * SHM_PAGE;
+
+	if (shm_take_over(path, instance) < 0)
+		return -1;
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		if (errno == EEXIST)
+			fprintf(stderr, "[ALERT] instance name '%s' collides with a sluice starting "
+				"at the same time (file %s); use -n to choose another name\n",
+				instance, path);
+		else
+			fprintf(stderr, "[ALERT] cannot create shared memory file '%s': %s\n",
+				path, strerror(errno));
+		return -1;
+	}
+	if (fchmod(fd, (mode_t)(mode & 0777)) < 0) {
+		fprintf(stderr, "[ALERT] cannot set mode %o on shared memory file '%s': %s\n",
+			mode, path, strerror(errno));
+		goto fail;
+	}
+	r = posix_fallocate(fd, 0, (off_t)size);
+	if (r) {
+		fprintf(stderr, "[ALERT] cannot allocate %llu bytes for shared memory file '%s': %s\n",
+			(unsigned long long)size, path, strerror(r));
+		goto fail;
+	}
+	base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (base == MAP_FAILED) {
+		fprintf(stderr, "[ALERT] cannot map shared memory file '%s' (%llu bytes): %s\n",
+			path, (unsigned long long)size, strerror(errno));
+		goto fail;
+	}
+	close(fd);
+
+	seg.base = base;
+	seg.size = size;
+	seg.path = strdup(path);
+	seg.head = (struct shm_head *)base;
+	seg.seq = 0;
+	memcpy(seg.head->magic, SHM_MAGIC, sizeof(seg.head->magic));
+	seg.head->version = SHM_VERSION;
+	seg.head->head_size = sizeof(struct shm_head);
+	seg.head->file_size = size;
+	seg.head->created = (int64_t)time(NULL);
+	seg.head->first_section = sizeof(struct shm_head);
+	put_field(seg.head->instance, sizeof(seg.head->instance), instance);
+
+	s = (struct shm_section *)(base + sizeof(struct shm_head));
+	s->magic = SHM_SECT_MAGIC;
+	s->class = SHM_CLASS_FREE;
+	s->next = 0;
+	s->len = size - sizeof(struct shm_head) - SECT_HDR;
+
+	if (log_size) {
+		struct shm_log *lg;
+
+		s = shm_section_alloc_init(SHM_CLASS_LOG, "log", "log", sizeof(*lg) + log_size,
+					   log_describe, &log_size);
+		ASSERT(s != NULL);
+		lg = shm_section_payload(s);
+		slog_attach(lg);
+	} else {
+		end_change();
+	}
+	__atomic_store_n(&seg.head->master_pid, (int64_t)getpid(), __ATOMIC_RELEASE);
+	return 0;
+fail:
+	close(fd);
+	unlink(path);
+	return -1;
+}
+
+int shm_init(const char *name)
+{
+	char path[PATH_MAX], err[256];
+	uint64_t log_size = 0;
+
+	if (!name)
+		name = SHM_NAME_DEFAULT;
+	if (shm_path_for(name, path, sizeof(path), err, sizeof(err)) < 0) {
+		fprintf(stderr, "[ALERT] -n: %s\n", err);
+		return -1;
+	}
+	if (!strchr(name, '/')) {
+		char *slash = strrchr(path, '/');
+
+		*slash = '\0';
+		if (shm_prepare_dir(path, shm_settings.mode) < 0)
+			return -1;
+		*slash = '/';
+	}
+	if (!shm_settings.log_off)
+		log_size = shm_settings.log_size / SHM_PAGE * SHM_PAGE;
+	return shm_create(path, name, log_size, ctr_space_estimate(global.nbthread),
+			  shm_settings.mode);
+}
+
+void shm_set_master_pid(void)
+{
+	if (seg.head)
+		__atomic_store_n(&seg.head->master_pid, (int64_t)getpid(), __ATOMIC_RELEASE);
+}
+
+void shm_close(void)
+{
+	if (!seg.base)
+		return;
+	slog_detach();
+	ctr_reset();
+	munmap(seg.base, seg.size);
+	free(seg.path);
+	seg.base = NULL;
+	seg.head = NULL;
+	seg.path = NULL;
+	seg.size = 0;
+}
+
+/* ------------------------------------------------------------ sections */
+
+static struct shm_section *sect_at(uint64_t off)
+{
+	return off ? (struct shm_section *)(seg.base + off) : NULL;
+}
+
+static uint64_t sect_off(const struct shm_section *s)
+{
+	return (uint64_t)((const char *)s - seg.base);
+}
+
+static int reusable(const struct shm_section *s, int64_t now)
+{
+	return s->class == SHM_CLASS_FREE ||
+	       (s->class == SHM_CLASS_COOL && now >= s->cool_until);
+}
+
+struct shm_section *shm_section_alloc(uint32_t class, const char *type,
+				      const char *ident, size_t len)
+{
+	return shm_section_alloc_init(class, type, ident, len, NULL, NULL);
+}
+
+struct shm_section *shm_section_alloc_init(uint32_t class, const char *type,
+					   const char *ident, size_t len,
+					   void (*init)(void *payload, void *arg), void *arg)
+{
+	struct shm_section *s, *t, *found = NULL;
+	uint64_t need = (len + SHM_ALIGN - 1) / SHM_ALIGN * SHM_ALIGN, avail = 0;
+	int64_t now;
+
+	ASSERT(class != SHM_CLASS_FREE && class != SHM_CLASS_COOL);
+	if (!seg.base)
+		return NULL;
+	if (!need)
+		need = SHM_ALIGN;
+	pthread_mutex_lock(&seg.lock);
+	now = shm_now();
+	/* first fit over runs of reusable neighbours */
+	for (s = sect_at(seg.head->first_section); s; s = t) {
+		uint64_t end;
+
+		t = sect_at(s->next);
+		if (!reusable(s, now))
+			continue;
+		end = sect_off(s) + SECT_HDR + s->len;
+		while (t && reusable(t, now)) {
+			end = sect_off(t) + SECT_HDR + t->len;
+			t = sect_at(t->next);
+		}
+		avail = end - sect_off(s) - SECT_HDR;
+		if (avail >= need) {
+			found = s;
+			break;
+		}
+	}
+	if (!found) {
+		pthread_mutex_unlock(&seg.lock);
+		return NULL;
+	}
+	s = found;
+	begin_change();
+	s->next = t ? sect_off(t) : 0;            /* merge the run */
+	s->len = avail;
+	if (avail - need >= SECT_HDR + SHM_ALIGN) {
+		struct shm_section *rest = (struct shm_section *)((char *)s + SECT_HDR + need);
+
+		memset(rest, 0, SECT_HDR);
+		rest->magic = SHM_SECT_MAGIC;
+		rest->class = SHM_CLASS_FREE;
+		rest->next = s->next;
+		rest->len = avail - need - SECT_HDR;
+		s->next = sect_off(rest);
+		s->len = need;
+	}
+	memset(shm_section_payload(s), 0, s->len);
+	if (init)
+		init(shm_section_payload(s), arg);
+	put_field(s->type, sizeof(s->type), type);
+	put_field(s->ident, sizeof(s->ident), ident);
+	s->cool_until = 0;
+	s->magic = SHM_SECT_MAGIC;
+	s->class = class;
+	end_change();
+	pthread_mutex_unlock(&seg.lock);
+	return s;
+}
+
+void shm_section_free(struct shm_section *s)
+{
+	if (!s || !seg.base)
+		return;
+	ASSERT(s->magic == SHM_SECT_MAGIC && s->class != SHM_CLASS_FREE &&
+	       s->class != SHM_CLASS_COOL);
+	pthread_mutex_lock(&seg.lock);
+	begin_change();
+	s->cool_until = shm_now() + SHM_COOL_SECONDS;
+	s->class = SHM_CLASS_COOL;
+	end_change();
+	pthread_mutex_unlock(&seg.lock);
+}
