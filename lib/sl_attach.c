@@ -523,7 +523,10 @@ int sl_open(struct sl_shm **shmp, const char *name, unsigned flags)
 	}
 	ret = attach(shm, path);
 	if (ret < 0) {
-		if (ret == SL_ENOENT)
+		if (ret == SL_ENOENT && strchr(name, '/'))
+			sli_err(ret, "instance file %s does not exist (is "
+				"sluice running with -n %s?)", path, name);
+		else if (ret == SL_ENOENT)
 			sli_err(ret, "instance '%s' not found: %s does not "
 				"exist (is sluice running with -n %s?)", name,
 				path, name);

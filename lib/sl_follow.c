@@ -36,6 +36,18 @@ static void notice(const struct follow *f, enum sl_event ev,
 	f->o->notice(f->o->priv, ev, msg);
 }
 
+/* How to name the instance in messages: its name, or its file when it
+ * was given as a path (the header then holds the path, maybe cut). */
+static int label(const struct sl_info *in, char *buf, size_t sz)
+{
+	if (!in->instance[0] || strchr(in->instance, '/')) {
+		snprintf(buf, sz, "instance file %s", in->path);
+		return 1;
+	}
+	snprintf(buf, sz, "instance '%s'", in->instance);
+	return 0;
+}
+
 /* The grouper's callback: the query, then the user's. */
 static int filter(void *priv, const struct sl_txn *const *txn, size_t n,
 		  enum sl_deliver why)
@@ -51,6 +63,7 @@ static int attach(struct follow *f)
 {
 	const struct sl_follow_opts *o = f->o;
 	struct sl_info info;
+	char name[4200];
 	int ret;
 
 	if (o->file) {
@@ -65,7 +78,12 @@ static int attach(struct follow *f)
 	    o->wait != 0) {
 		char path[4096];
 
-		if (sl_resolve(o->name, path, sizeof(path)) == 0)
+		if (sl_resolve(o->name, path, sizeof(path)) < 0)
+			return SL_EINVAL;
+		if (strchr(path, '/') && o->name && strchr(o->name, '/'))
+			notice(f, SL_EV_WAITING, "waiting for instance file "
+			       "%s", path);
+		else
 			notice(f, SL_EV_WAITING, "waiting for instance '%s' "
 			       "(%s)", o->name && *o->name ? o->name :
 			       "sluice", path);
@@ -74,8 +92,14 @@ static int attach(struct follow *f)
 	if (ret < 0)
 		return ret;
 	sl_info(f->shm, &info);
-	notice(f, SL_EV_ATTACHED, "reading instance '%s' from %s (pid %lld)",
-	       info.instance, info.path, (long long)info.master_pid);
+	if (label(&info, name, sizeof(name)))
+		notice(f, SL_EV_ATTACHED, "reading %s (pid %lld%s)", name,
+		       (long long)info.master_pid,
+		       info.alive ? "" : ", not running: its last state");
+	else
+		notice(f, SL_EV_ATTACHED, "reading %s from %s (pid %lld%s)",
+		       name, info.path, (long long)info.master_pid,
+		       info.alive ? "" : ", not running: its last state");
 	return sl_cursor_new(&f->c, f->shm,
 			     o->dump ? SL_CURSOR_HEAD : SL_CURSOR_TAIL);
 }
@@ -84,21 +108,23 @@ static int attach(struct follow *f)
 static int check(struct follow *f)
 {
 	struct sl_info info;
+	char name[4200];
 	int ret = sl_check(f->shm);
 
 	if (ret < 0)
 		return ret;
 	sl_info(f->shm, &info);
+	label(&info, name, sizeof(name));
 	if (ret == SL_CHECK_RESTARTED) {
 		f->stopped = 0;
-		notice(f, SL_EV_RESTARTED, "instance '%s' restarted, "
-		       "reattached to %s (pid %lld)", info.instance,
-		       info.path, (long long)info.master_pid);
+		notice(f, SL_EV_RESTARTED, "%s restarted, reattached to %s "
+		       "(pid %lld)", name, info.path,
+		       (long long)info.master_pid);
 	} else if (ret == SL_CHECK_STOPPED && !f->stopped) {
 		f->stopped = 1;
-		notice(f, SL_EV_STOPPED, "instance '%s' stopped (pid %lld not "
-		       "running or %s removed); waiting for it to come back",
-		       info.instance, (long long)info.master_pid, info.path);
+		notice(f, SL_EV_STOPPED, "%s stopped (pid %lld not running or "
+		       "%s removed); waiting for it to come back", name,
+		       (long long)info.master_pid, info.path);
 	} else if (ret != SL_CHECK_STOPPED && f->stopped && info.alive) {
 		f->stopped = 0;
 	}
@@ -112,6 +138,7 @@ static int loop(struct follow *f)
 	struct sl_cursor_stats st;
 	struct sl_record rec;
 	unsigned long n = 0;
+	uint64_t overruns = 0;
 	int ret;
 
 	for (;;) {
@@ -128,6 +155,13 @@ static int loop(struct follow *f)
 			continue;
 		case SL_NEXT_LOST:
 			sl_cursor_stats(f->c, &st);
+			if (st.overruns == overruns) {
+				/* one record overwritten, not a resync */
+				notice(f, SL_EV_LOST, "lost 1 record: "
+				       "overwritten by a lagging writer");
+				continue;
+			}
+			overruns = st.overruns;
 			notice(f, SL_EV_LOST, "lost %llu records (%llu bytes): "
 			       "the reader was too slow; resynced",
 			       (unsigned long long)st.last_lost_records,

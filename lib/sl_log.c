@@ -10,7 +10,11 @@
  *     its own (and w_pos says it was not overrun): it waits;
  *   - copies the payload out, then re-reads w_pos: if the writers went
  *     past r + ring_size during the copy, the copy may be torn and the
- *     record is dropped as lost.
+ *     record is dropped as lost;
+ *   - checks the copy against the check in its word 1 (shm_log_check()):
+ *     a writer of an older lap, stalled in the middle of its batch, may
+ *     have overwritten a published record; such a record is skipped and
+ *     counted lost ("rejected").
  * After an overrun it resyncs at a segment start (seg_start[]) that is
  * still in the ring, with a quarter of the ring of headroom, so that a slow
  * reader is not overrun again at once. */
@@ -303,17 +307,31 @@ int sl_cursor_next(struct sl_cursor *c, struct sl_record *rec)
 				return skip_corrupt(c, w);
 		}
 		len = (uint32_t)(hdr & 0xffffffU);
-		if (sli_buf_reserve(c, len) < 0)
+		/* whole words, padding included: the check covers them */
+		if (sli_buf_reserve(c, size - 16 + 1) < 0)
 			return SL_ENOMEM;
 		w1 = sli_load_relaxed(&ring[off / 8 + 1]);
-		memcpy(c->buf, &ring[off / 8 + 2], len);
-		c->buf[len] = 0;
+		memcpy(c->buf, &ring[off / 8 + 2], size - 16);
 		/* the copy happens before we look at w_pos again */
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		w2 = sli_load_relaxed(&shm->log->w_pos);
 		hdr2 = sli_load_relaxed(&ring[off / 8]);
 		if ((w2 > c->pos && w2 - c->pos > rs) || hdr2 != hdr)
 			return overrun(c, w2);
+		if (shm_log_check(hdr, w1, (const uint64_t *)(void *)c->buf,
+				  len) != (w1 & 0xffff)) {
+			/* overwritten after it was published, by a writer
+			 * of an older lap: skip it, one record lost */
+			c->pos += size;
+			c->seen++;
+			c->st.rejected++;
+			c->st.lost_records++;
+			c->st.lost_bytes += size;
+			c->st.last_lost_records = 1;
+			c->st.last_lost_bytes = size;
+			return SL_NEXT_LOST;
+		}
+		c->buf[len] = 0;
 		c->pos += size;
 		c->seen++;
 		c->st.records++;

@@ -295,6 +295,121 @@ static int parse_num(const char *s, double *v)
 	return end != s && *end == 0;
 }
 
+/* glibc's regcomp() copies a subexpression for each bound ("a{3}" is
+ * "aaa", "a+" is "aa*"), so stacked or nested repetitions grow the
+ * compiled size exponentially: estimate it first, and refuse repetition
+ * operators that follow one another (undefined in POSIX anyway). Returns
+ * NULL or what is wrong. */
+#define RE_MAX_SIZE  20000
+#define RE_MAX_NEST  32
+
+static const char *regex_too_big(const char *re)
+{
+	uint64_t cur[RE_MAX_NEST + 1], last[RE_MAX_NEST + 1];
+	int d = 0, rep = 0;
+
+	if (strlen(re) > 4096)
+		return "regular expression longer than 4096 bytes";
+	cur[0] = last[0] = 0;
+	for (const char *p = re; *p; p++) {
+		uint64_t k = 0;
+
+		switch (*p) {
+		case '\\':
+			if (p[1])
+				p++;
+			cur[d]++;
+			last[d] = 1;
+			rep = 0;
+			continue;
+		case '[':
+			p++;
+			if (*p == '^')
+				p++;
+			if (*p == ']')
+				p++;
+			while (*p && *p != ']') {
+				if (*p == '[' && (p[1] == ':' || p[1] == '.' ||
+						  p[1] == '=')) {
+					const char *e = strchr(p + 2, p[1]);
+
+					p = e && e[1] == ']' ? e + 1 : p + 1;
+				}
+				p++;
+			}
+			if (!*p)
+				return NULL;     /* regcomp says why */
+			cur[d]++;
+			last[d] = 1;
+			rep = 0;
+			continue;
+		case '(':
+			if (d == RE_MAX_NEST)
+				return "regular expression nested too deeply";
+			d++;
+			cur[d] = last[d] = 0;
+			rep = 0;
+			continue;
+		case ')':
+			if (d == 0)
+				break;
+			k = cur[d] ? cur[d] : 1;
+			d--;
+			cur[d] += k;
+			last[d] = k;
+			rep = 0;
+			if (cur[d] > RE_MAX_SIZE)
+				return "regular expression too large once "
+				       "expanded";
+			continue;
+		case '|':
+			last[d] = 0;
+			rep = 0;
+			continue;
+		case '*': case '?':
+			k = 1;
+			break;
+		case '+':
+			k = 2;
+			break;
+		case '{': {
+			unsigned long m = 0, n = 0;
+			const char *q = p + 1;
+
+			while (*q >= '0' && *q <= '9' && m < 100000)
+				m = m * 10 + (unsigned long)(*q++ - '0');
+			n = m;
+			if (*q == ',') {
+				n = 0;
+				for (q++; *q >= '0' && *q <= '9' && n < 100000; q++)
+					n = n * 10 + (unsigned long)(*q - '0');
+			}
+			if (*q != '}')
+				return NULL;     /* regcomp says why */
+			k = (m > n ? m : n) + 1;
+			p = q;
+			break;
+		}
+		default:
+			cur[d]++;
+			last[d] = 1;
+			rep = 0;
+			continue;
+		}
+		/* a repetition operator */
+		if (rep)
+			return "repetition operators that follow one another";
+		rep = 1;
+		if (k > 256)
+			return "repetition bound above 255";
+		cur[d] += last[d] * (k - 1);
+		last[d] *= k;
+		if (cur[d] > RE_MAX_SIZE)
+			return "regular expression too large once expanded";
+	}
+	return NULL;
+}
+
 static struct qnode *parse_or(struct parser *ps);
 
 static struct qnode *parse_test(struct parser *ps)
@@ -333,7 +448,14 @@ static struct qnode *parse_test(struct parser *ps)
 		}
 		break;
 	case OP_RE: case OP_NRE: {
-		int r = regcomp(&n->re, n->sval, REG_EXTENDED | REG_NOSUB);
+		const char *why = regex_too_big(n->sval);
+		int r;
+
+		if (why) {
+			perr(ps, vstart, "%s", why);
+			goto fail;
+		}
+		r = regcomp(&n->re, n->sval, REG_EXTENDED | REG_NOSUB);
 
 		if (r) {
 			char eb[128], msg[256];

@@ -26,6 +26,7 @@ libxxhash-dev
 liburcu-dev
 libssl-dev
 pkg-config
+libncurses-dev
 socat
 "
 # socat is for talking to the stats socket by hand (see README.md).

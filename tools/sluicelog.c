@@ -357,6 +357,9 @@ int main(int argc, char **argv)
 		die_usage("unexpected argument '%s'", argv[optind]);
 	if (!o.wait_set)
 		o.wait = o.dump ? 5 : -1;
+	/* -w without a filter keeps every record, in log order */
+	if (o.write_file && !o.query && o.vxid < 0)
+		o.mode = SL_GROUP_RAW;
 	if (o.query && sl_query_new(&q, o.query) < 0) {
 		fprintf(stderr, PROG ": %s\n  %s\n", sl_last_error(), o.query);
 		return 2;

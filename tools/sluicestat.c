@@ -127,7 +127,11 @@ static int attach(const struct opts *o, struct sl_shm **shm)
 	    o->wait != 0) {
 		char path[4096];
 
-		if (sl_resolve(o->name, path, sizeof(path)) == 0)
+		if (sl_resolve(o->name, path, sizeof(path)) == 0 &&
+		    o->name && strchr(o->name, '/'))
+			fprintf(stderr, PROG ": waiting for instance file "
+				"%s\n", path);
+		else if (sl_resolve(o->name, path, sizeof(path)) == 0)
 			fprintf(stderr, PROG ": waiting for instance '%s' "
 				"(%s)\n", o->name ? o->name : "sluice", path);
 		ret = sl_open_wait(shm, o->name, 0, o->wait);
@@ -144,8 +148,15 @@ static void reading(const struct sl_shm *shm)
 	struct sl_info in;
 
 	sl_info(shm, &in);
-	fprintf(stderr, PROG ": reading instance '%s' from %s (pid %lld)\n",
-		in.instance, in.path, (long long)in.master_pid);
+	if (!in.instance[0] || strchr(in.instance, '/'))
+		fprintf(stderr, PROG ": reading instance file %s (pid %lld%s)\n",
+			in.path, (long long)in.master_pid,
+			in.alive ? "" : ", not running: its last state");
+	else
+		fprintf(stderr, PROG ": reading instance '%s' from %s "
+			"(pid %lld%s)\n", in.instance, in.path,
+			(long long)in.master_pid,
+			in.alive ? "" : ", not running: its last state");
 }
 
 /* ------------------------------------------------------------ one shot */
@@ -392,7 +403,8 @@ static void draw(struct live *lv)
 	strftime(tbuf, sizeof(tbuf), "%H:%M:%S", &tm);
 	attron(A_BOLD);
 	mvprintw(0, 0, "sluicestat  instance '%s'  pid %lld  up %lldd "
-		 "%02lld:%02lld:%02lld  %s", in.instance,
+		 "%02lld:%02lld:%02lld  %s", strchr(in.instance, '/') ?
+		 in.path : in.instance,
 		 (long long)in.master_pid, (long long)up / 86400,
 		 (long long)up % 86400 / 3600, (long long)up % 3600 / 60,
 		 (long long)up % 60, tbuf);
@@ -477,9 +489,8 @@ static int live(const struct opts *o, struct sl_shm *shm)
 
 				sl_info(shm, &in);
 				snprintf(lv.status, sizeof(lv.status),
-					 "%s: instance '%s' restarted, "
-					 "reattached to %s (pid %lld)", tbuf,
-					 in.instance, in.path,
+					 "%s: instance restarted, reattached "
+					 "to %s (pid %lld)", tbuf, in.path,
 					 (long long)in.master_pid);
 				sl_counters_free(&lv.prev);
 				sl_counters_free(&lv.cur);

@@ -43,10 +43,13 @@ enum sl_tag {
 	SL_TAG_MAX = 256
 };
 
-/* Record flags (16 bits of the record's second word). */
+/* Record flags (16 bits of the record's second word; the same values as
+ * the format's, doc/shm-format.md). */
+#ifndef SL_F_CLIENT
 #define SL_F_CLIENT   0x0001U   /* client side of a transaction */
 #define SL_F_BACKEND  0x0002U   /* server side */
 #define SL_F_TRUNC    0x0004U   /* payload was cut by the writer */
+#endif
 
 /* ---------------------------------------------------------------- errors */
 
@@ -199,9 +202,10 @@ int sl_cursor_open_file(struct sl_cursor **cp, const char *path);
 enum sl_next {
 	SL_NEXT_NONE    = 0,  /* caught up with the writer: try again later */
 	SL_NEXT_RECORD  = 1,  /* *rec is filled */
-	SL_NEXT_LOST    = 2,  /* records were lost (the reader was too slow,
-	                       * or a record was overwritten while read); the
-	                       * cursor has resynced; see sl_cursor_stats() */
+	SL_NEXT_LOST    = 2,  /* records were lost: the reader was too slow
+	                       * (the cursor resynced: overruns grew), or one
+	                       * record was overwritten (its check failed:
+	                       * rejected grew); see sl_cursor_stats() */
 	SL_NEXT_RESTART = 3,  /* the instance restarted (sl_check() said so):
 	                       * the cursor now reads the new ring from its
 	                       * oldest record */
@@ -220,6 +224,7 @@ struct sl_cursor_stats {
 	uint64_t records;         /* records returned */
 	uint64_t bytes;           /* their payload bytes */
 	uint64_t overruns;        /* times the cursor had to resync */
+	uint64_t rejected;        /* records skipped: their check failed */
 	uint64_t lost_records;    /* estimate, from the writer's counter */
 	uint64_t lost_bytes;      /* ring bytes skipped */
 	uint64_t last_lost_records; /* of the last SL_NEXT_LOST */

@@ -282,7 +282,7 @@ static void buf_cfg_deinit(void)
 static const struct cfg_kw buf_kws[] = {
 	{ "tune.buffers.limit", CFG_SEC_GLOBAL, 0, 0, "tune.buffers.limit <number>", kw_buffers },
 	{ "tune.buffers.reserve", CFG_SEC_GLOBAL, 0, 0, "tune.buffers.reserve <number>", kw_buffers },
-	{ NULL }
+	CFG_KW_END
 };
 CFG_REGISTER_KEYWORDS(buf_kws);
 CFG_REGISTER_POSTPARSER(buffers, CFG_POST_GLOBAL, buf_check);

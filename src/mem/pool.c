@@ -23,7 +23,7 @@
  * a trailer after the object, each part only when a mode needs it:
  *
  *   [ object: size ][ tag ][ mark ][ callers ][ sum ][ links ]
- *     tag      8 bytes   tag: the pool's address in use, its complement free
+ *     tag      8 bytes   tag: the pool's address (mixed) in use, complement free
  *     mark     8 bytes   double-free: "POOLUSED" in use, "POOLFREE" free
  *     callers 32 bytes   caller: last alloc/free call sites + return addresses
  *     sum      8 bytes   checksum: checksum of the free object

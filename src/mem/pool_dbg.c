@@ -3,7 +3,7 @@
  * drawn in pool.c; doc/management.md tells what each mode catches and costs.
  *
  * State of the trailer words:        in use            free (cached)
- *   tag  (tag)                       pool address      ~pool address
+ *   tag  (tag)                       pool_tag(pool)    ~pool_tag(pool)
  *   mark (double-free)               POOL_MARK_USED    POOL_MARK_FREE
  * Objects fresh from the system get the "in use" values; the checks on free
  * expect "in use" and those on allocation from a cache expect "free". */
@@ -18,9 +18,14 @@
 
 #define POOL_POISON_DEFAULT 0x50
 #define POOL_FILL_BYTE      0xa5          /* integrity: free objects; non-canonical as a pointer */
+#define POOL_FILL_WORD      (POOL_FILL_BYTE * 0x0101010101010101ULL)
 #define POOL_MARK_USED      0x444553554c4f4f50ULL   /* "POOLUSED" in memory (little endian) */
 #define POOL_MARK_FREE      0x454552464c4f4f50ULL   /* "POOLFREE" */
 #define POOL_DUMP_MAX       256           /* bytes of hex dump in a report */
+/* The canary is the pool's address mixed with this key: pool heads are
+ * aligned, and a canary whose first byte is 0 would miss the most common
+ * overflow, a string's terminating NUL. */
+#define POOL_TAG_KEY        0xc3c3c3c3c3c3c3c3ULL
 
 unsigned pool_debug;
 unsigned char pool_poison_byte = POOL_POISON_DEFAULT;
@@ -376,6 +381,12 @@ static void pool_fault(const struct pool_fault *f, const char *fmt, ...)
 
 /* ----------------------------------------------------------------- checks */
 
+/* The canary of <ph>'s objects in use; its complement while they are free. */
+static inline uint64_t pool_tag(const struct pool_head *ph)
+{
+	return (uintptr_t)ph ^ POOL_TAG_KEY;
+}
+
 static inline uint64_t *pool_word(const struct pool_head *ph, void *obj, unsigned off)
 {
 	return (uint64_t *)((char *)obj + off);
@@ -406,7 +417,7 @@ static long pool_pattern_diff(const struct pool_head *ph, const unsigned char *o
 		uint64_t w;
 
 		memcpy(&w, o + i, sizeof(w));
-		if (likely(w == 0xa5a5a5a5a5a5a5a5ULL))
+		if (likely(w == POOL_FILL_WORD))
 			continue;
 		for (size_t j = i; j < i + sizeof(w); j++) {
 			if (o[j] != POOL_FILL_BYTE) {
@@ -429,8 +440,8 @@ static struct pool_head *pool_owner(void *obj, size_t avail, int *is_free)
 		if (!p->tag_off || p->tag_off + sizeof(tag) > avail)
 			continue;
 		tag = *pool_word(p, obj, p->tag_off);
-		if (tag == (uintptr_t)p || tag == ~(uintptr_t)p) {
-			*is_free = tag != (uintptr_t)p;
+		if (tag == pool_tag(p) || tag == ~pool_tag(p)) {
+			*is_free = tag != pool_tag(p);
 			return p;
 		}
 	}
@@ -457,7 +468,7 @@ static void pool_check_cached(struct pool_fault *f)
 	if ((ph->flags & POOL_DBG_CHECKSUM) && *pool_word(ph, obj, ph->sum_off) != pool_sum(ph, obj))
 		pool_fault(f, "use-after-free/late write (the contents changed after the free: "
 			   "checksum mismatch)");
-	if ((ph->flags & POOL_DBG_TAG) && *pool_word(ph, obj, ph->tag_off) != ~(uintptr_t)ph) {
+	if ((ph->flags & POOL_DBG_TAG) && *pool_word(ph, obj, ph->tag_off) != ~pool_tag(ph)) {
 		f->focus = ph->tag_off;
 		pool_fault(f, "late write past the end of a free object (canary at +%u overwritten)",
 			   ph->tag_off);
@@ -477,7 +488,7 @@ void pool_dbg_on_alloc(struct pool_head *ph, void *obj, int fresh,
 	if (!fresh)
 		pool_check_cached(&f);
 	if (ph->flags & POOL_DBG_TAG)
-		*pool_word(ph, obj, ph->tag_off) = (uintptr_t)ph;
+		*pool_word(ph, obj, ph->tag_off) = pool_tag(ph);
 	if (ph->flags & POOL_DBG_DOUBLE_FREE)
 		*pool_word(ph, obj, ph->mark_off) = POOL_MARK_USED;
 	if (ph->flags & POOL_DBG_CALLER) {
@@ -502,11 +513,11 @@ void pool_dbg_on_free(struct pool_head *ph, void *obj,
 		uint64_t tag = *pool_word(ph, obj, ph->tag_off);
 
 		f.focus = ph->tag_off;
-		if (tag == ~(uintptr_t)ph) {
+		if (tag == ~pool_tag(ph)) {
 			/* double-free, when on, tells more below */
 			if (!(ph->flags & POOL_DBG_DOUBLE_FREE))
 				pool_fault(&f, "double free (the canary says the object is already free)");
-		} else if (tag != (uintptr_t)ph) {
+		} else if (tag != pool_tag(ph)) {
 			struct pool_head *owner;
 			int is_free = 0;
 
@@ -542,7 +553,7 @@ void pool_dbg_on_free(struct pool_head *ph, void *obj,
 		}
 	}
 	if (ph->flags & POOL_DBG_TAG)
-		*pool_word(ph, obj, ph->tag_off) = ~(uintptr_t)ph;
+		*pool_word(ph, obj, ph->tag_off) = ~pool_tag(ph);
 	if (ph->flags & POOL_DBG_DOUBLE_FREE)
 		*pool_word(ph, obj, ph->mark_off) = POOL_MARK_FREE;
 	if (tr) {

@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
 #include "core/fd.h"
 #include "core/list.h"
 
@@ -47,7 +48,11 @@ struct conn {
 	void *srv;                   /* server this conn goes to (server side) */
 	struct list idle;            /* in srv->idle[tid] while idle */
 	struct list th_idle;         /* in th->idle_srv while idle */
-	struct sockaddr_storage peer; /* client address (client side) */
+	union conn_addr {             /* client address (client side); AF_UNIX */
+		struct sockaddr sa;   /* peers keep only their family: they have */
+		struct sockaddr_in in4; /* no useful address, and an idle */
+		struct sockaddr_in6 in6; /* connection must stay small */
+	} peer;
 };
 
 #endif

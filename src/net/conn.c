@@ -65,7 +65,12 @@ struct conn *conn_new_accepted(int fd, const struct sockaddr_storage *peer, stru
 
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	}
-	memcpy(&c->peer, peer, sizeof(*peer));
+	if (peer->ss_family == AF_INET6)
+		memcpy(&c->peer.in6, peer, sizeof(c->peer.in6));
+	else if (peer->ss_family == AF_INET)
+		memcpy(&c->peer.in4, peer, sizeof(c->peer.in4));
+	else
+		c->peer.sa.sa_family = peer->ss_family;
 	/* Data usually arrives with the connection: try reading first. */
 	c->flags = CO_FL_RD_READY | CO_FL_WR_READY;
 	if (fd_register(&c->fdh, EPOLLIN | EPOLLOUT | EPOLLRDHUP) < 0) {
@@ -173,8 +178,10 @@ void conn_shutw(struct conn *c)
 	}
 }
 
-void conn_addr_str(const struct sockaddr_storage *ss, char *dst, size_t len)
+void conn_addr_str(const void *addr, char *dst, size_t len)
 {
+	const struct sockaddr_storage *ss = addr;
+
 	if (ss->ss_family == AF_INET)
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, dst, len);
 	else if (ss->ss_family == AF_INET6) {

@@ -30,6 +30,6 @@ void conn_shutw(struct conn *c);
 void conn_set_owner(struct conn *c, struct task *owner);
 
 /* Format the peer address ("1.2.3.4", "::1", "unix") into dst. */
-void conn_addr_str(const struct sockaddr_storage *ss, char *dst, size_t len);
+void conn_addr_str(const void *sockaddr, char *dst, size_t len);
 
 #endif

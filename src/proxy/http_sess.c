@@ -219,7 +219,7 @@ static int strm_emit_req(struct stream *st, const struct http_msg *m)
 			for (unsigned i = 0; i < m->nb_hdrs; i++)
 				if (ist_ieq(m->hdrs[i].n, name))
 					present = 1;
-		if (!present && s->cli->peer.ss_family != AF_UNIX) {
+		if (!present && s->cli->peer.sa.sa_family != AF_UNIX) {
 			conn_addr_str(&s->cli->peer, addr, sizeof(addr));
 			o.xff_name = (struct ist){ name, strlen(name) };
 			o.xff_value = (struct ist){ addr, strlen(addr) };

@@ -246,6 +246,8 @@ int ctr_proxy_attach(struct proxy *px)
 	unsigned side;
 	const char *type = px_type(px, &side);
 
+	if (!ctr_rows)
+		return -1;                      /* before shm_counters_alloc() */
 	px->ctr = block_alloc(&ctr_px_family, type, px->id, ctr_rows, side);
 	if (!px->ctr) {
 		fprintf(stderr, "[ALERT] shared memory: no room left for the counters of %s '%s' "
@@ -265,6 +267,8 @@ int ctr_server_attach(struct server *srv)
 {
 	char ident[SHM_NAME_LEN];
 
+	if (!ctr_rows)
+		return -1;                      /* before shm_counters_alloc() */
 	snprintf(ident, sizeof(ident), "%s/%s", srv->be ? srv->be->id : "?", srv->id);
 	srv->ctr = block_alloc(&ctr_srv_family, "server", ident, ctr_rows, 0);
 	if (!srv->ctr) {

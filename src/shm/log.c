@@ -91,8 +91,8 @@ static void tbuf_reset(struct slog_tbuf *b)
 static void slog_publish(struct slog_tbuf *b)
 {
 	struct thr_counters *tc = thr_ctr();
-	uint64_t size = slog.size, total = b->used, old, start, pos, i;
-	uint64_t prev_seg = UINT64_MAX;
+	uint64_t size = slog.size, total = b->used, old, start, pos, off, i;
+	uint64_t seg_end = 0;                     /* ring offset where a new segment starts */
 
 	if (unlikely(!slog.lg)) {
 		tbuf_reset(b);
@@ -100,8 +100,7 @@ static void slog_publish(struct slog_tbuf *b)
 	}
 	old = __atomic_load_n(&slog.lg->w_pos, __ATOMIC_RELAXED);
 	do {
-		uint64_t off = old % size;
-
+		off = old % size;
 		start = off + total <= size ? old : old + (size - off);
 	} while (!__atomic_compare_exchange_n(&slog.lg->w_pos, &old, start + total, 1,
 					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
@@ -120,20 +119,21 @@ static void slog_publish(struct slog_tbuf *b)
 				 __ATOMIC_RELEASE);
 		seg_note(old);
 	}
-	for (i = 0, pos = start; i < total / 8; ) {
+	/* the batch does not cross the end: offsets grow with positions */
+	for (i = 0, pos = start, off = start % size; i < total / 8; ) {
 		uint64_t h = b->w[i];
 		uint64_t words = shm_log_rec_size((uint32_t)(h & 0xffffff)) / 8;
-		uint64_t *dst = &slog.ring[(pos % size) / 8];
-		uint64_t seg = (pos % size) / slog.seg;
+		uint64_t *dst = &slog.ring[off / 8];
 
 		memcpy(dst + 1, &b->w[i + 1], (words - 1) * 8);
 		__atomic_store_n(dst, (uint64_t)shm_log_marker(pos) << 32 | (h & 0xffffffffU),
 				 __ATOMIC_RELEASE);
-		if (seg != prev_seg) {
+		if (off >= seg_end || i == 0) {    /* first record of the batch in a segment */
 			seg_note(pos);
-			prev_seg = seg;
+			seg_end = (off / slog.seg + 1) * slog.seg;
 		}
 		pos += words * 8;
+		off += words * 8;
 		i += words;
 	}
 	__atomic_fetch_add(&slog.lg->records, b->nrec, __ATOMIC_RELEASE);
@@ -183,13 +183,28 @@ static uint64_t *rec_room(struct slog_tbuf *b, uint32_t len)
 	return &b->w[b->used / 8];
 }
 
+/* memcpy() through the C library: GCC expands copies of bounded size as
+ * "rep movs", slow to start for the short payloads of log records, unless
+ * it cannot see the size's range. */
+static inline void copy_in(void *dst, const void *src, size_t n)
+{
+	__asm__("" : "+r"(n));
+	memcpy(dst, src, n);
+}
+
 /* Completes the record at <rec> whose payload (<len> bytes) is in place. */
 static void rec_commit(struct slog_tbuf *b, uint64_t *rec, unsigned tag, uint32_t vxid,
 		       unsigned flags, uint32_t len)
 {
-	memset((char *)(rec + 2) + len, 0, (8 - (len & 7)) & 7);
+	if (len & 7) {                            /* zero the padding */
+		uint64_t *last = rec + 2 + len / 8, w = 0;
+
+		memcpy(&w, last, len & 7);
+		*last = w;
+	}
 	rec[0] = (uint64_t)tag << 24 | len;
 	rec[1] = (uint64_t)vxid << 32 | (uint64_t)(flags & 0xffff) << 16;
+	rec[1] |= shm_log_check(rec[0], rec[1], rec + 2, len);
 	b->used += (uint32_t)shm_log_rec_size(len);
 	b->nrec++;
 	if (flags & SL_F_TRUNC)
@@ -248,7 +263,7 @@ void slog_bytes(uint32_t vxid, enum sl_tag tag, const void *p, size_t len)
 		flags |= SL_F_TRUNC;
 	}
 	rec = rec_room(b, (uint32_t)len);
-	memcpy(rec + 2, p, len);
+	copy_in(rec + 2, p, len);
 	rec_commit(b, rec, tag, vxid, flags, (uint32_t)len);
 }
 
@@ -280,12 +295,12 @@ void slog_hdr(uint32_t vxid, enum sl_tag tag, const char *n, size_t nl,
 	rec = rec_room(b, (uint32_t)len);
 	q = (char *)(rec + 2);
 	k = MIN(nl, len);
-	memcpy(q, n, k);
+	copy_in(q, n, k);
 	off = k;
 	k = MIN((size_t)2, len - off);
 	memcpy(q + off, ": ", k);
 	off += k;
-	memcpy(q + off, v, len - off);
+	copy_in(q + off, v, len - off);
 	rec_commit(b, rec, tag, vxid, flags, (uint32_t)len);
 }
 

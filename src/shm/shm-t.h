@@ -45,9 +45,10 @@ struct shm_section {
 	uint32_t class;              /* SHM_CLASS_* */
 	uint64_t next;               /* offset of the next section, 0 = last */
 	uint64_t len;                /* payload bytes after this header */
-	int64_t cool_until;          /* COOL: unix seconds before reuse */
-	char type[32];               /* counters: "frontend", "backend", "server",
-	                              * "thread", "pool"; log: "log" */
+	int64_t cool_until;          /* COOL: first unix second at which the
+	                              * space may be reused (>= free + 10 s) */
+	char type[32];               /* counters: "frontend", "backend", "listen",
+	                              * "server", "thread", "pool"; log: "log" */
 	char ident[SHM_NAME_LEN];    /* "www", "app/srv1", "buffer", "3" */
 	uint64_t reserved[2];
 	/* payload follows, 64-byte aligned */
@@ -61,7 +62,10 @@ struct shm_section {
  *           the low 32 bits of (record position / 8) + 1 ("lap stamp"),
  *           so a reader can tell a record written at this lap from a stale
  *           one; the header word is stored last, with release order.
- *   word 1: (uint64_t)vxid << 32 | flags << 16 | 0   (SL_F_* flags)
+ *   word 1: (uint64_t)vxid << 32 | flags << 16 | check (SL_F_* flags;
+ *           check: shm_log_check() of the record, which lets a reader
+ *           reject a record whose words a stalled writer of an older lap
+ *           overwrote after it was published)
  *   words 2..: payload, len bytes, zero-padded to a word.
  * Special tag 0 = WRAP: the rest of the ring up to its end is skipped
  * (written when a reservation would cross the end). A WRAP record is the
@@ -92,6 +96,27 @@ static inline uint64_t shm_log_hdr(uint64_t pos, unsigned tag, uint32_t len)
 {
 	return (uint64_t)shm_log_marker(pos) << 32 | (uint64_t)(tag & 0xff) << 24 |
 	       (len & 0xffffffU);
+}
+
+/* The check of word 1 (bits 0..15). With x[0] = the header's low half
+ * (tag, len), x[1] = word 1 without its check bits, x[2..] = the payload
+ * words (zero-padded): h = sum of x[j] * (K + 2j) (mod 2^64), K =
+ * 0x9e3779b97f4a7c15; then h ^= h >> 32; h *= 0xd6e8feb86659fd93;
+ * h ^= h >> 32; check = (h ^ h >> 16) & 0xffff. The products do not depend
+ * on each other: cheap for the writer. <w0> may carry its marker and <w1>
+ * its check: both are masked. */
+static inline uint32_t shm_log_check(uint64_t w0, uint64_t w1, const uint64_t *payload,
+				     uint32_t len)
+{
+	const uint64_t k = 0x9e3779b97f4a7c15ULL;
+	uint64_t h = (w0 & 0xffffffffU) * k + (w1 & ~(uint64_t)0xffff) * (k + 2);
+
+	for (uint32_t i = 0; i < (len + 7) / 8; i++)
+		h += payload[i] * (k + 4 + 2 * (uint64_t)i);
+	h ^= h >> 32;
+	h *= 0xd6e8feb86659fd93ULL;
+	h ^= h >> 32;
+	return (uint32_t)((h ^ h >> 16) & 0xffff);
 }
 
 /* Size in bytes of a record with a <len>-byte payload (not WRAP). */

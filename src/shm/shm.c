@@ -58,9 +58,17 @@ static struct {
 	pthread_mutex_t lock;        /* section list changes */
 } seg = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
-static int64_t shm_now(void)
+/* Whole unix seconds now, rounded down (<up> 0) or up (<up> 1): a cool
+ * period starts at the next whole second and ends when the clock, rounded
+ * down, reaches cool_until, so it lasts at least SHM_COOL_SECONDS. */
+static int64_t shm_now(int up)
 {
-	return seg.now ? seg.now() : (int64_t)time(NULL);
+	struct timespec ts;
+
+	if (seg.now)
+		return seg.now();
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec + (up && ts.tv_nsec > 0);
 }
 
 void shm_set_clock(int64_t (*now)(void))
@@ -443,7 +451,7 @@ struct shm_section *shm_section_alloc_init(uint32_t class, const char *type,
 	if (!need)
 		need = SHM_ALIGN;
 	pthread_mutex_lock(&seg.lock);
-	now = shm_now();
+	now = shm_now(0);
 	/* first fit over runs of reusable neighbours */
 	for (s = sect_at(seg.head->first_section); s; s = t) {
 		uint64_t end;
@@ -502,7 +510,7 @@ void shm_section_free(struct shm_section *s)
 	       s->class != SHM_CLASS_COOL);
 	pthread_mutex_lock(&seg.lock);
 	begin_change();
-	s->cool_until = shm_now() + SHM_COOL_SECONDS;
+	s->cool_until = shm_now(1) + SHM_COOL_SECONDS;
 	s->class = SHM_CLASS_COOL;
 	end_change();
 	pthread_mutex_unlock(&seg.lock);

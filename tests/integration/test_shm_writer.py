@@ -226,7 +226,9 @@ class Segment:
         seen = set()
         for tag, vxid, payload, flags in records:
             o = self._ring_off(pos)
-            self._put(o + 8, "<Q", vxid << 32 | flags << 16)
+            w1 = vxid << 32 | flags << 16
+            self._put(o + 8, "<Q", w1 | self.check(tag, len(payload), w1,
+                                                    payload))
             padded = payload + bytes(rec_size(len(payload)) - 16 - len(payload))
             self.mm[o + 16:o + 16 + len(padded)] = padded
             positions.append(pos)
@@ -249,6 +251,19 @@ class Segment:
                       self.hdr(pos, tag, len(payload)))
         self.records += len(records)
         self._put(self.log_sect.payload + 144, "<Q", self.records)
+
+    @staticmethod
+    def check(tag, length, w1, payload):
+        """shm_log_check() of doc/shm-format.md ("Check")."""
+        k, m = 0x9e3779b97f4a7c15, (1 << 64) - 1
+        padded = payload + bytes(-len(payload) % 8)
+        words = [(tag & 0xff) << 24 | (length & 0xffffff), w1 & ~0xffff & m]
+        words += struct.unpack("<%dQ" % (len(padded) // 8), padded)
+        h = sum(x * (k + 2 * j) for j, x in enumerate(words)) & m
+        h ^= h >> 32
+        h = (h * 0xd6e8feb86659fd93) & m
+        h ^= h >> 32
+        return (h ^ (h >> 16)) & 0xffff
 
     @staticmethod
     def hdr(pos, tag, length):
@@ -331,7 +346,12 @@ def request(seg, sess, req, bereq, method="GET", url="/", status=200,
 # ------------------------------------------------------------ libsluice
 
 LIB = REPO / "lib" / "libsluice.so.1"
-TOOLS = {t: str(REPO / t) for t in ("sluicelog", "sluicencsa", "sluicestat")}
+# $SLUICE_TOOLS_DIR: where the tools are (relative to the repository root),
+# e.g. build-asan after `make BUILD=build-asan SAN=1 tools`.
+TOOLS_DIR = REPO / os.environ.get("SLUICE_TOOLS_DIR", ".")
+TOOLS = {t: str(TOOLS_DIR / t)
+         for t in ("sluicelog", "sluicencsa", "sluicestat")}
+EXAMPLE = REPO / "build" / "examples" / "sl-example"
 
 NEXT_NONE, NEXT_RECORD, NEXT_LOST, NEXT_RESTART, NEXT_EOF = range(5)
 CHECK_SAME, CHECK_SECTIONS, CHECK_RESTARTED, CHECK_STOPPED = range(4)
@@ -348,7 +368,8 @@ class Record(ctypes.Structure):
 
 class CursorStats(ctypes.Structure):
     _fields_ = [(n, ctypes.c_uint64) for n in (
-        "records", "bytes", "overruns", "lost_records", "lost_bytes",
+        "records", "bytes", "overruns", "rejected", "lost_records",
+        "lost_bytes",
         "last_lost_records", "last_lost_bytes", "restarts", "position")]
 
 

@@ -108,9 +108,13 @@ static uint64_t seg_log(struct seg *s, unsigned tag, uint32_t vxid,
 		w += s->rs - w % s->rs;
 	}
 	s->log->w_pos = w + size;
-	s->ring[(w % s->rs) / 8 + 1] = (uint64_t)vxid << 32 | 1U << 16;
 	memset(&s->ring[(w % s->rs) / 8 + 2], 0, size - 16);
 	memcpy(&s->ring[(w % s->rs) / 8 + 2], payload, len);
+	s->ring[(w % s->rs) / 8 + 1] = (uint64_t)vxid << 32 | 1U << 16;
+	s->ring[(w % s->rs) / 8 + 1] |=
+		shm_log_check(shm_log_hdr(w, tag, len),
+			      s->ring[(w % s->rs) / 8 + 1],
+			      &s->ring[(w % s->rs) / 8 + 2], len);
 	seg = s->rs / SHM_LOG_SEGS;
 	k = (w % s->rs) / seg;
 	if (s->log->seg_start[k] < w - w % seg || s->log->seg_start[k] > w ||
@@ -357,6 +361,21 @@ static void test_cursor(void)
 	CHECK_INT(next(head, &r), SL_NEXT_RECORD);
 	CHECK(!strncmp(r.data, "record ", 7));
 	CHECK(atoi(r.data + 7) > 150);
+
+	/* a published record overwritten later (a lagging writer): its
+	 * check fails, it is skipped and counted */
+	pos = seg_log(&s, SL_TAG_Debug, 11, "original", 1);
+	seg_log(&s, SL_TAG_Debug, 12, "next", 1);
+	memcpy(&s.ring[(pos % s.rs) / 8 + 2], "0verwri", 7);
+	CHECK_INT(next(tail, &r), SL_NEXT_LOST);
+	sl_cursor_stats(tail, &st);
+	CHECK_INT(st.rejected, 1);
+	CHECK_INT(st.overruns, 0);
+	CHECK_INT(st.last_lost_records, 1);
+	CHECK_INT(next(tail, &r), SL_NEXT_RECORD);
+	CHECK(!strcmp(r.data, "next"));
+	while (next(head, &r) != SL_NEXT_NONE)
+		;
 
 	/* a header that cannot be right makes the cursor skip, not crash */
 	pos = s.log->w_pos;
@@ -778,6 +797,17 @@ static void test_query(void)
 	query_error("Backend[0] == x", "query: expected '[N]' with N from 1 "
 		    "to 255 after the field name at column 8");
 	query_error("   ", "query: empty query");
+	query_error("url ~ 'a++'", "query: repetition operators that follow "
+		    "one another at column 7");
+	query_error("url ~ 'a{300}'", "query: repetition bound above 255 at "
+		    "column 7");
+	query_error("url ~ '((a{100}){100}){100}'", "query: regular expression "
+		    "too large once expanded at column 7");
+	query_error("url ~ '(((((((((((((((((a+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+'",
+		    "query: regular expression too large once expanded at "
+		    "column 7");
+	CHECK_INT(query_on("url ~ '^/a[p-q]i/v[0-9]+(/x+)?[?=[:alnum:]]*$'", g,
+			   2), 1);
 	{
 		char deep[400];
 

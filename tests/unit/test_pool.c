@@ -1,6 +1,7 @@
 /* test_pool.c: pools (layout, thread cache and LRU, shared cache, release,
  * limits, threads, statistics) and buffers. The debugging modes are in
  * test_pool_dbg.c. */
+#include <malloc.h>
 #include <pthread.h>
 #include <string.h>
 #include "unit.h"
@@ -27,12 +28,16 @@ static void test_cache_reuse(void)
  * per object is the rounded size. */
 static void test_default_layout(void)
 {
-	struct pool_head *tiny = pool_create("tiny", 3);
+	struct pool_head *tiny = pool_create("tiny", 3), *fresh = pool_create("fresh", 100);
+	void *o = pool_alloc(fresh);     /* straight from the system */
 
 	CHECK_INT(ph->flags, 0);
 	CHECK_INT(ph->size, 104);
 	CHECK_INT(ph->stride, ph->size);
 	CHECK_INT(ph->link_off, 0);
+	/* the block malloc() gave has no room for a header or trailer */
+	CHECK(malloc_usable_size(o) >= fresh->size && malloc_usable_size(o) < fresh->size + 16);
+	pool_free(fresh, o);
 	/* a free object holds its links: 4 pointers at least */
 	CHECK_INT(tiny->size, sizeof(struct pool_item));
 	CHECK_INT(tiny->stride, tiny->size);

@@ -263,11 +263,12 @@ static void c_no_cache(void)
 	struct pool_head *ph = dbg_pool("no-cache", "direct", 64);
 	void *a = pool_alloc(ph), *b = pool_alloc(ph);
 	unsigned long in_sys = ph->allocated;
+	int usable = malloc_usable_size(a) >= 64;   /* a malloc'd block */
 
 	pool_free(ph, a);
 	pool_free(ph, b);
 	printf("no-cache: distinct=%d usable=%d in_sys=%lu after=%lu cached=%u shared=%u released=%lu\n",
-	       a != b, malloc_usable_size(a) >= 64, in_sys, ph->allocated,
+	       a != b, usable, in_sys, ph->allocated,
 	       ph->cache[0].count, ph->shared_count, (unsigned long)ph->cache[0].released);
 }
 

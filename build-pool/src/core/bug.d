@@ -1,2 +1,0 @@
-build-pool/src/core/bug.o: src/core/bug.c src/core/compiler.h
-src/core/compiler.h:

@@ -1,4 +1,0 @@
-build-pool/tools/sluicencsa.o: tools/sluicencsa.c include/sluice/sluice.h \
- include/sluice/tags.h
-include/sluice/sluice.h:
-include/sluice/tags.h:
