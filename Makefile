@@ -20,6 +20,7 @@ WARN     := -Wall -Wextra -Werror -Wno-unused-parameter
 CFLAGS   ?= -O2 -g
 CFLAGS   += $(WARN) -std=gnu11 -D_GNU_SOURCE -pthread -Isrc -fno-strict-aliasing
 LDLIBS   += -pthread
+LDFLAGS  += -rdynamic         # symbol names in pool reports and backtraces
 ifeq ($(SAN),1)
 CFLAGS   := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
             -fno-sanitize-recover=undefined $(filter-out -O2 -g,$(CFLAGS))

@@ -209,6 +209,18 @@ int sl_follow(const struct sl_follow_opts *o)
 		ret = sl_group_new(&f.g, &o->group, filter, &f);
 	if (ret == 0)
 		ret = loop(&f);
+	if (f.c && f.shm) {
+		struct sl_cursor_stats st;
+
+		sl_cursor_stats(f.c, &st);
+		if (st.lost_records)
+			notice(&f, SL_EV_LOST, "lost %llu records in all (%llu "
+			       "overruns, %llu records overwritten), read "
+			       "%llu", (unsigned long long)st.lost_records,
+			       (unsigned long long)st.overruns,
+			       (unsigned long long)st.rejected,
+			       (unsigned long long)st.records);
+	}
 	sl_group_free(&f.g);
 	sl_cursor_free(&f.c);
 	sl_close(&f.shm);

@@ -55,29 +55,6 @@ int sli_buf_reserve(struct sl_cursor *c, size_t len)
 	return 0;
 }
 
-/* Published records from p up to w, walking headers (stops at the first
- * unpublished or odd one). WRAP records are not counted. */
-static uint64_t count_from(const struct sl_shm *shm, uint64_t p, uint64_t w)
-{
-	uint64_t rs = shm->ring_size, n = 0, guard = rs / 16 + 2;
-
-	while (p < w && guard--) {
-		uint64_t off = p % rs, hdr = sli_load(&shm->ring[off / 8]);
-
-		if (!hdr_ok(hdr, p))
-			break;
-		if (((hdr >> 24) & 0xff) == 0) {
-			p = (p / rs + 1) * rs;
-			continue;
-		}
-		if (off + rec_size(hdr) > rs)
-			break;
-		p += rec_size(hdr);
-		n++;
-	}
-	return n;
-}
-
 /* A published record start at s, from seg_start[], inside (lo, w]. */
 static int seg_valid(const struct sl_shm *shm, unsigned i, uint64_t s,
 		     uint64_t w)
@@ -89,6 +66,45 @@ static int seg_valid(const struct sl_shm *shm, unsigned i, uint64_t s,
 	if ((s % rs) / (rs / SHM_LOG_SEGS) != i)
 		return 0;
 	return hdr_ok(sli_load(&shm->ring[(s % rs) / 8]), s);
+}
+
+/* The first trustworthy segment start after p, or UINT64_MAX. */
+static uint64_t seg_after(const struct sl_shm *shm, uint64_t p, uint64_t w)
+{
+	uint64_t best = UINT64_MAX;
+
+	for (unsigned i = 0; i < SHM_LOG_SEGS; i++) {
+		uint64_t s = sli_load(&shm->log->seg_start[i]);
+
+		if (s > p && s < best && seg_valid(shm, i, s, w))
+			best = s;
+	}
+	return best;
+}
+
+/* Published records from p up to w, walking headers; a batch reserved but
+ * not published (in flight, or dropped by a lagging writer) is stepped
+ * over to the next segment start. WRAP records are not counted. */
+static uint64_t count_from(const struct sl_shm *shm, uint64_t p, uint64_t w)
+{
+	uint64_t rs = shm->ring_size, n = 0, guard = rs / 16 + 2 * SHM_LOG_SEGS;
+
+	while (p < w && guard--) {
+		uint64_t off = p % rs, hdr = sli_load(&shm->ring[off / 8]);
+
+		if (!hdr_ok(hdr, p) || (((hdr >> 24) & 0xff) &&
+					off + rec_size(hdr) > rs)) {
+			p = seg_after(shm, p, w);
+			continue;
+		}
+		if (((hdr >> 24) & 0xff) == 0) {
+			p = (p / rs + 1) * rs;
+			continue;
+		}
+		p += rec_size(hdr);
+		n++;
+	}
+	return n;
 }
 
 /* Where to start reading when the writer is at w: the oldest trustworthy
@@ -200,15 +216,7 @@ static int overrun(struct sl_cursor *c, uint64_t w)
 /* The next trustworthy segment start after c->pos, or UINT64_MAX. */
 static uint64_t next_seg(const struct sl_cursor *c, uint64_t w)
 {
-	uint64_t best = UINT64_MAX;
-
-	for (unsigned i = 0; i < SHM_LOG_SEGS; i++) {
-		uint64_t s = sli_load(&c->shm->log->seg_start[i]);
-
-		if (s > c->pos && s < best && seg_valid(c->shm, i, s, w))
-			best = s;
-	}
-	return best;
+	return seg_after(c->shm, c->pos, w);
 }
 
 /* A reservation at c->pos stayed unpublished: skip to the next segment
@@ -230,6 +238,26 @@ static int skip_corrupt(struct sl_cursor *c, uint64_t w)
 	uint64_t s = next_seg(c, w);
 
 	return lose(c, s == UINT64_MAX ? w : s, w);
+}
+
+/* Caught up (c->pos == w): every record before us is published, so the
+ * writer's count is exact; correct the lost-records estimates with it
+ * (doc/shm-format.md, "Counting lost records"). Only when the count is
+ * stable around a w_pos that did not move. */
+static void settle(struct sl_cursor *c, uint64_t w)
+{
+	const struct shm_log *lg = c->shm->log;
+	uint64_t r1 = sli_load(&lg->records), mine = c->base + c->seen;
+
+	if (sli_load(&lg->w_pos) != w || sli_load(&lg->records) != r1 ||
+	    r1 == mine)
+		return;
+	if (r1 > mine)
+		c->st.lost_records += r1 - mine;
+	else
+		c->st.lost_records -= mine - r1 < c->st.lost_records ?
+				      mine - r1 : c->st.lost_records;
+	c->base = r1 >= c->seen ? r1 - c->seen : 0;
 }
 
 int sl_cursor_next(struct sl_cursor *c, struct sl_record *rec)
@@ -260,6 +288,8 @@ int sl_cursor_next(struct sl_cursor *c, struct sl_record *rec)
 		w = sli_load(&shm->log->w_pos);
 		if (w == c->pos) {
 			c->stalled = 0;
+			if (c->st.overruns)
+				settle(c, w);
 			return SL_NEXT_NONE;
 		}
 		if (w < c->pos) {

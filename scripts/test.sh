@@ -18,7 +18,7 @@ PYTHON=/usr/bin/python3
 export PYTHONDONTWRITEBYTECODE=1     # leave no __pycache__ in the tree
 
 # Sanitizer errors abort with a report on stderr, which the fixtures read.
-export ASAN_OPTIONS="abort_on_error=1:halt_on_error=1:detect_leaks=1:disable_coredump=1:print_summary=1:strict_string_checks=1:detect_stack_use_after_return=1"
+export ASAN_OPTIONS="abort_on_error=1:halt_on_error=1:detect_leaks=1:disable_coredump=1:print_summary=1:strict_string_checks=1:detect_stack_use_after_return=1:quarantine_size_mb=8"
 export UBSAN_OPTIONS="abort_on_error=1:halt_on_error=1:print_stacktrace=1:print_summary=1"
 
 status=0

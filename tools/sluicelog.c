@@ -141,18 +141,23 @@ static void tag_list(unsigned char *show, const char *list, int on,
 	free(copy);
 }
 
-/* The payload, with control bytes escaped so a line stays a line. */
+/* The payload, with control bytes escaped so a line stays a line. Runs
+ * of printable bytes go out in one write. */
 static void put_payload(const struct sl_record *r)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)r->data;
+	uint32_t start = 0;
 
 	for (uint32_t i = 0; i < r->len; i++) {
 		unsigned char c = p[i];
 
-		if (c >= 0x20 && c != 0x7f) {
-			putchar_unlocked(c);
-		} else if (c == '\t') {
+		if (c >= 0x20 && c != 0x7f)
+			continue;
+		if (i > start)
+			fwrite_unlocked(p + start, 1, i - start, stdout);
+		start = i + 1;
+		if (c == '\t') {
 			fputs("\\t", stdout);
 		} else if (c == '\n') {
 			fputs("\\n", stdout);
@@ -165,7 +170,37 @@ static void put_payload(const struct sl_record *r)
 			putchar_unlocked(hex[c & 15]);
 		}
 	}
+	if (r->len > start)
+		fwrite_unlocked(p + start, 1, r->len - start, stdout);
 	putchar_unlocked('\n');
+}
+
+/* "<vxid right-aligned in 10> <side> <tag left-aligned in 14> ", without
+ * printf: this is most of the output. */
+static void put_head(int indent, int with_vxid, uint32_t vxid, char sidec,
+		     const char *name)
+{
+	char buf[64], *e = buf + sizeof(buf), *p = e;
+	size_t n = strlen(name);
+
+	if (with_vxid) {
+		do {
+			*--p = (char)('0' + vxid % 10);
+			vxid /= 10;
+		} while (vxid);
+		while (e - p < 10)
+			*--p = ' ';
+		fwrite_unlocked(p, 1, (size_t)(e - p), stdout);
+		putchar_unlocked(' ');
+	} else {
+		for (int i = 0; i < indent; i++)
+			putchar_unlocked(' ');
+	}
+	putchar_unlocked(sidec);
+	putchar_unlocked(' ');
+	fwrite_unlocked(name, 1, n, stdout);
+	for (; n < 15; n++)
+		putchar_unlocked(' ');
 }
 
 static char side(unsigned flags)
@@ -202,8 +237,7 @@ static void print_group(const struct opts *o, const struct sl_txn *const *txn,
 
 		if (!o->show[r->tag])
 			return;
-		printf("%10u %c %-14s ", r->vxid, side(r->flags),
-		       name ? name : "?");
+		put_head(0, 1, r->vxid, side(r->flags), name ? name : "?");
 		put_payload(r);
 		return;
 	}
@@ -226,8 +260,8 @@ static void print_group(const struct opts *o, const struct sl_txn *const *txn,
 
 			if (!o->show[r->tag])
 				continue;
-			printf("%*s    %c %-14s ", ind, "", side(r->flags),
-			       name ? name : "?");
+			put_head(ind + 4, 0, 0, side(r->flags),
+				 name ? name : "?");
 			put_payload(r);
 		}
 	}

@@ -225,7 +225,9 @@ struct sl_cursor_stats {
 	uint64_t bytes;           /* their payload bytes */
 	uint64_t overruns;        /* times the cursor had to resync */
 	uint64_t rejected;        /* records skipped: their check failed */
-	uint64_t lost_records;    /* estimate, from the writer's counter */
+	uint64_t lost_records;    /* from the writer's records counter: an
+	                           * estimate at each overrun, made exact
+	                           * when the cursor catches up */
 	uint64_t lost_bytes;      /* ring bytes skipped */
 	uint64_t last_lost_records; /* of the last SL_NEXT_LOST */
 	uint64_t last_lost_bytes;

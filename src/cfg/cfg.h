@@ -163,6 +163,75 @@ void cfg_register_deinit(struct cfg_deinit_hook *hook);
 	__attribute__((constructor)) static void cfg_di_reg_##id(void)      \
 	{ cfg_register_deinit(&cfg_di_##id); }
 
+/* ------------------------------------------------ server and bind options
+ *
+ * Options after "server NAME ADDR" and "bind ADDR" are keywords of their
+ * own, registered from the file that implements them (a health check's
+ * options live with the checks). parse() gets args[0] = the option and its
+ * <nargs> values after it; it returns 0 or -1 after cfg_alert(). */
+struct server;
+struct listener;
+
+struct srv_kw {
+	const char *kw;
+	int nargs;                    /* values that follow the option */
+	const char *usage;            /* "weight <0-256>" */
+	int (*parse)(struct cfg_ctx *ctx, struct server *srv, char **args);
+};
+
+struct bind_kw {
+	const char *kw;
+	int nargs;
+	const char *usage;
+	int (*parse)(struct cfg_ctx *ctx, struct listener *li, char **args);
+};
+
+struct srv_kw_list {
+	const struct srv_kw *kws;     /* ended by an entry with kw == NULL */
+	struct srv_kw_list *next;
+};
+
+struct bind_kw_list {
+	const struct bind_kw *kws;
+	struct bind_kw_list *next;
+};
+
+void cfg_register_srv_keywords(struct srv_kw_list *l);
+void cfg_register_bind_keywords(struct bind_kw_list *l);
+const struct srv_kw *cfg_find_srv_kw(const char *kw);
+const struct bind_kw *cfg_find_bind_kw(const char *kw);
+
+#define SRV_REGISTER_KEYWORDS(table)                                        \
+	static struct srv_kw_list srv_kwl_##table = { .kws = (table) };     \
+	__attribute__((constructor)) static void srv_kwl_reg_##table(void)  \
+	{ cfg_register_srv_keywords(&srv_kwl_##table); }
+
+#define BIND_REGISTER_KEYWORDS(table)                                       \
+	static struct bind_kw_list bind_kwl_##table = { .kws = (table) };   \
+	__attribute__((constructor)) static void bind_kwl_reg_##table(void) \
+	{ cfg_register_bind_keywords(&bind_kwl_##table); }
+
+/* "option NAME ..." sub-keywords registered by the rooms that implement
+ * them (proxy_cfg.c keeps the HTTP connection-mode ones). parse() gets
+ * args[0] = "option", args[1] = NAME; ctx->neg is set for "no option". */
+struct cfg_opt_kw {
+	const char *name;
+	int (*parse)(struct cfg_ctx *ctx, int argc, char **args);
+};
+
+struct cfg_opt_kw_list {
+	const struct cfg_opt_kw *kws;  /* ended by an entry with name == NULL */
+	struct cfg_opt_kw_list *next;
+};
+
+void cfg_register_options(struct cfg_opt_kw_list *l);
+const struct cfg_opt_kw *cfg_find_option(const char *name);
+
+#define CFG_REGISTER_OPTIONS(table)                                         \
+	static struct cfg_opt_kw_list opt_kwl_##table = { .kws = (table) }; \
+	__attribute__((constructor)) static void opt_kwl_reg_##table(void)  \
+	{ cfg_register_options(&opt_kwl_##table); }
+
 /* ---------------------------------------------------------------- reports */
 
 /* "[ALERT] file:line: message" at the current line; counts an error and

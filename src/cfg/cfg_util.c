@@ -210,3 +210,55 @@ void *cfg_calloc(size_t n, size_t size)
 		oom();
 	return p;
 }
+
+/* ---- server and bind option registries ---- */
+
+static struct srv_kw_list *srv_kw_lists;
+static struct bind_kw_list *bind_kw_lists;
+
+void cfg_register_srv_keywords(struct srv_kw_list *l)
+{
+	l->next = srv_kw_lists;
+	srv_kw_lists = l;
+}
+
+void cfg_register_bind_keywords(struct bind_kw_list *l)
+{
+	l->next = bind_kw_lists;
+	bind_kw_lists = l;
+}
+
+const struct srv_kw *cfg_find_srv_kw(const char *kw)
+{
+	for (struct srv_kw_list *l = srv_kw_lists; l; l = l->next)
+		for (const struct srv_kw *k = l->kws; k->kw; k++)
+			if (strcmp(k->kw, kw) == 0)
+				return k;
+	return NULL;
+}
+
+const struct bind_kw *cfg_find_bind_kw(const char *kw)
+{
+	for (struct bind_kw_list *l = bind_kw_lists; l; l = l->next)
+		for (const struct bind_kw *k = l->kws; k->kw; k++)
+			if (strcmp(k->kw, kw) == 0)
+				return k;
+	return NULL;
+}
+
+static struct cfg_opt_kw_list *opt_kw_lists;
+
+void cfg_register_options(struct cfg_opt_kw_list *l)
+{
+	l->next = opt_kw_lists;
+	opt_kw_lists = l;
+}
+
+const struct cfg_opt_kw *cfg_find_option(const char *name)
+{
+	for (struct cfg_opt_kw_list *l = opt_kw_lists; l; l = l->next)
+		for (const struct cfg_opt_kw *k = l->kws; k->name; k++)
+			if (strcmp(k->name, name) == 0)
+				return k;
+	return NULL;
+}

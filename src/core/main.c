@@ -41,6 +41,7 @@ static void usage(const char *prog, int code)
 		"  -v         print the version; -vv adds build options and libraries\n"
 		"  -n <name>  instance name: shared memory file name or path (default sluice)\n"
 		"  -x <what>  print reference docs from the binary: keywords, counters, logtags\n"
+		"  -dM<opts>  pool debugging, e.g. -dMintegrity,tag,caller (-dMhelp lists them)\n"
 		"Signals: SIGTERM/SIGUSR1 soft stop (finish in-flight requests, within\n"
 		"hard-stop-after), SIGINT immediate stop.\n", prog);
 	exit(code);

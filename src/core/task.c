@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include "core/task.h"
 #include "core/clock.h"
+#include "shm/counters.h"
 
 static void heap_swap(struct task **h, int a, int b)
 {
@@ -148,6 +149,7 @@ void runq_run(void)
 			continue;
 		}
 		t->state &= ~TASK_QUEUED;
+		thr_ctr()->tasks_run++;
 		t->process(t, t->ctx);
 	}
 }

@@ -11,6 +11,7 @@
 #include "core/task.h"
 #include "core/fd.h"
 #include "core/clock.h"
+#include "shm/counters.h"
 
 struct thread_ctx thread_ctx[MAX_THREADS];
 __thread struct thread_ctx *th;
@@ -116,6 +117,9 @@ static void thread_loop(void)
 
 		n = epoll_wait(th->epfd, evs, ARRAY_SIZE(evs), timeout);
 		clock_update();
+		thr_ctr()->loops++;
+		if (n > 0)
+			thr_ctr()->events += (uint64_t)n;
 		for (int i = 0; i < n; i++) {
 			struct fd_handler *h = evs[i].data.ptr;
 

@@ -41,6 +41,7 @@
 #include "lb/server-t.h"
 #include "shm/counters.h"
 #include "mem/buf.h"
+#include "mem/pool.h"
 #include "ctl/ctl.h"
 
 #ifndef SLUICE_VERSION
@@ -133,6 +134,7 @@ static void show_help(FILE *out)
 	      "  prompt      toggle interactive mode (several lines per connection)\n"
 	      "  show info   process information, one KEY VALUE per line\n"
 	      "  show stat   frontend, backend and server counters, one KEY VALUE per line\n"
+	      "  show pools  memory pools: object size, allocated, used, cached, failures\n"
 	      "  quit        close this connection\n"
 	      "\n", out);
 }
@@ -180,6 +182,10 @@ static int ctl_exec_one(char *line, FILE *out, int *interactive)
 		show_stat(out);
 	else if (n == 2 && strcmp(w[0], "show") == 0 && strcmp(w[1], "info") == 0)
 		show_info(out);
+	else if (n == 2 && strcmp(w[0], "show") == 0 && strcmp(w[1], "pools") == 0) {
+		pool_dump_stats(out);
+		fputc('\n', out);
+	}
 	else {
 		fputs("Unknown command '", out);
 		put_sanitized(out, line, len);

@@ -1,6 +1,7 @@
 /* lb.c: registry of load-balancing algorithms. */
 #include <string.h>
 #include "lb/lb.h"
+#include "lb/server-t.h"
 
 static struct lb_reg *lb_regs;
 
@@ -23,6 +24,11 @@ int lb_init_all(void)
 	for (struct proxy *px = proxies_list; px; px = px->next) {
 		if (!(px->cap & PX_CAP_BE))
 			continue;
+		/* servers start up (as in HAProxy) unless in maintenance */
+		for (struct server *srv = px->srv; srv; srv = srv->next) {
+			srv->state = (srv->flags & SRV_F_MAINT) ? SRV_ST_STOPPED : SRV_ST_RUNNING;
+			srv->eweight = srv->weight;
+		}
 		if (!px->lb)
 			px->lb = lb_find("roundrobin");
 		if (px->lb->init(px) < 0) {

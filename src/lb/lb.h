@@ -17,9 +17,9 @@ const struct lb_ops *lb_find(const char *name);
  * Returns 0, or -1 with a message on stderr. */
 int lb_init_all(void);
 
-static inline struct server *lb_pick(struct proxy *be, struct stream *s)
+static inline struct server *lb_pick(struct proxy *be, const struct lb_req *req)
 {
-	return be->lb && be->nb_srv ? be->lb->pick(be, s) : NULL;
+	return be->lb && be->nb_srv ? be->lb->pick(be, req) : NULL;
 }
 
 #endif

@@ -37,7 +37,7 @@ static int rr_init(struct proxy *be)
 	return 0;
 }
 
-static struct server *rr_pick(struct proxy *be, struct stream *strm)
+static struct server *rr_pick(struct proxy *be, const struct lb_req *req)
 {
 	struct rr_state *st = be->lb_ctx;
 	int *cur = st->cur[tid];

@@ -12,6 +12,19 @@ struct proxy;
 
 #define SRV_MAGIC 0x53525652U
 
+/* Operational state, changed by health checks and administration; read
+ * by the LB algorithms and the request path. */
+enum srv_state {
+	SRV_ST_STOPPED = 0,           /* down: receives nothing */
+	SRV_ST_STARTING,              /* up, weight ramping during slowstart */
+	SRV_ST_RUNNING,               /* up */
+	SRV_ST_STOPPING,              /* draining: no new traffic (soft stop) */
+};
+
+#define SRV_F_BACKUP     0x0001   /* "backup": used only when no active server is up */
+#define SRV_F_MAINT      0x0002   /* "disabled" or put in maintenance */
+#define SRV_F_CHECKED    0x0004   /* "check": state follows health checks */
+
 struct server {
 	unsigned magic;
 	char *id;
@@ -19,12 +32,20 @@ struct server {
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	char *addr_str;               /* as written */
-	unsigned weight;              /* 0..256, default 1 */
+	unsigned weight;              /* configured ("user") weight 0..256, default 1 */
+	unsigned flags;               /* SRV_F_* */
+	unsigned maxconn;             /* 0 = unlimited; beyond, requests queue */
+	unsigned maxqueue;            /* 0 = unlimited queue */
 	const char *conf_file;
 	int conf_line;
 	struct server *next;          /* in be->srv, config order */
 	int puid;                     /* 1-based position in the backend */
 	/* runtime */
+	unsigned state;               /* enum srv_state (atomic); RUNNING at start
+	                               * unless checked (then after the first check)
+	                               * or in maintenance */
+	unsigned eweight;             /* effective weight (slowstart ramp), what LB uses */
+	unsigned cur_sess;            /* exchanges using the server now (atomic): leastconn */
 	struct list idle[MAX_THREADS];/* per-thread idle server connections (LIFO) */
 	unsigned nb_idle[MAX_THREADS];
 	struct srv_counters *ctr;     /* per-thread rows in shared memory, as proxy.ctr */

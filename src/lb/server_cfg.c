@@ -9,7 +9,7 @@
 #include "net/addr.h"
 #include "proxy/proxy-t.h"
 
-#define SERVER_USAGE "server <name> <address>:<port> [weight <0-256>]"
+#define SERVER_USAGE "server <name> <address>:<port> [options...]"
 #define SRV_WEIGHT_MAX 256
 
 static int kw_server(struct cfg_ctx *ctx, int argc, char **args)
@@ -18,7 +18,6 @@ static int kw_server(struct cfg_ctx *ctx, int argc, char **args)
 	struct server *srv, *last = NULL, *s;
 	struct sockaddr_storage ss;
 	socklen_t len;
-	unsigned weight = 1;
 	char err[256], bad;
 	int i;
 
@@ -40,24 +39,6 @@ static int kw_server(struct cfg_ctx *ctx, int argc, char **args)
 	if (addr_parse(args[2], ADDR_F_RESOLVE | ADDR_F_UNIX, &ss, &len, err, sizeof(err)) < 0)
 		return cfg_alert(ctx, "'server %s': invalid address '%s': %s", args[1], args[2], err);
 
-	for (i = 3; i < argc; i++) {
-		if (strcmp(args[i], "weight") == 0) {
-			unsigned long long v;
-			char kw[80];
-
-			if (i + 1 >= argc)
-				return cfg_alert(ctx, "'server %s': 'weight' needs a value (expected '%s')",
-						 args[1], SERVER_USAGE);
-			snprintf(kw, sizeof(kw), "server %s weight", args[1]);
-			if (cfg_get_uint(ctx, kw, args[++i], 0, SRV_WEIGHT_MAX, &v) < 0)
-				return -1;
-			weight = (unsigned)v;
-		} else {
-			return cfg_alert(ctx, "'server %s': unsupported option '%s' (supported: weight)",
-					 args[1], args[i]);
-		}
-	}
-
 	srv = cfg_calloc(1, sizeof(*srv));
 	srv->magic = SRV_MAGIC;
 	srv->id = cfg_strdup(args[1]);
@@ -65,7 +46,7 @@ static int kw_server(struct cfg_ctx *ctx, int argc, char **args)
 	srv->addr = ss;
 	srv->addrlen = len;
 	srv->addr_str = cfg_strdup(args[2]);
-	srv->weight = weight;
+	srv->weight = 1;
 	srv->conf_file = ctx->file;
 	srv->conf_line = ctx->line;
 	for (i = 0; i < MAX_THREADS; i++)
@@ -75,8 +56,39 @@ static int kw_server(struct cfg_ctx *ctx, int argc, char **args)
 		last->next = srv;
 	else
 		be->srv = srv;
+	/* options, each from the room that implements it */
+	for (i = 3; i < argc; i++) {
+		const struct srv_kw *k = cfg_find_srv_kw(args[i]);
+
+		if (!k)
+			return cfg_alert(ctx, "'server %s': unknown option '%s'", args[1], args[i]);
+		if (i + k->nargs >= argc)
+			return cfg_alert(ctx, "'server %s': '%s' needs %d value%s (expected '%s')",
+					 args[1], args[i], k->nargs, k->nargs > 1 ? "s" : "", k->usage);
+		if (k->parse(ctx, srv, args + i) < 0)
+			return -1;
+		i += k->nargs;
+	}
 	return 0;
 }
+
+static int srv_kw_weight(struct cfg_ctx *ctx, struct server *srv, char **args)
+{
+	unsigned long long v;
+	char kw[80];
+
+	snprintf(kw, sizeof(kw), "server %s weight", srv->id);
+	if (cfg_get_uint(ctx, kw, args[1], 0, SRV_WEIGHT_MAX, &v) < 0)
+		return -1;
+	srv->weight = (unsigned)v;
+	return 0;
+}
+
+static const struct srv_kw srv_kws[] = {
+	{ "weight", 1, "weight <0-256>", srv_kw_weight },
+	{ NULL }
+};
+SRV_REGISTER_KEYWORDS(srv_kws);
 
 static int kw_balance(struct cfg_ctx *ctx, int argc, char **args)
 {

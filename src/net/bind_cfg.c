@@ -1,5 +1,6 @@
 /* bind_cfg.c: the "bind" keyword (one listener per address) and the check
  * that no address is bound twice. */
+#include <stdlib.h>
 #include <string.h>
 #include <sys/un.h>
 
@@ -9,10 +10,10 @@
 #include "net/listener-t.h"
 #include "proxy/proxy-t.h"
 
-#define BIND_USAGE "bind <address>:<port>[,<address>:<port>...] [mode <octal>]"
+#define BIND_USAGE "bind <address>:<port>[,<address>:<port>...] [options...]"
 
 static struct listener *listener_new(const struct cfg_ctx *ctx, const char *name,
-				     const struct sockaddr_storage *ss, socklen_t len, unsigned mode)
+				     const struct sockaddr_storage *ss, socklen_t len)
 {
 	struct listener *li = cfg_calloc(1, sizeof(*li));
 	int i;
@@ -24,46 +25,27 @@ static struct listener *listener_new(const struct cfg_ctx *ctx, const char *name
 	li->name = cfg_strdup(name);
 	li->conf_file = ctx->file;
 	li->conf_line = ctx->line;
-	li->mode = ss->ss_family == AF_UNIX ? mode : 0;
 	for (i = 0; i < MAX_THREADS; i++)
 		li->fds[i] = -1;
 	list_init(&li->list);
 	return li;
 }
 
-/* "bind" takes a comma-separated list of addresses, then options. All
+/* "bind" takes a comma-separated list of addresses, then options, each a
+ * registered bind keyword applied to every listener of the line. All
  * addresses are checked before any listener is created so that a line is
  * taken whole or not at all. */
 static int kw_bind(struct cfg_ctx *ctx, int argc, char **args)
 {
 	struct sockaddr_storage ss[CFG_MAX_ARGS];
 	socklen_t lens[CFG_MAX_ARGS];
+	struct listener *lis[CFG_MAX_ARGS];
 	char *names[CFG_MAX_ARGS];
 	char err[256], *p, *elem;
-	unsigned mode = 0;
-	int n = 0, i, has_unix = 0, mode_set = 0;
+	int n = 0, i, j;
 
 	if (cfg_check_argc(ctx, "bind", BIND_USAGE, argc, 1, 1, -1) < 0)
 		return -1;
-
-	for (i = 2; i < argc; i++) {
-		if (strcmp(args[i], "mode") == 0) {
-			unsigned long v;
-			char *end;
-
-			if (i + 1 >= argc)
-				return cfg_alert(ctx, "'bind': 'mode' needs an octal value (expected '%s')",
-						 BIND_USAGE);
-			v = strtoul(args[++i], &end, 8);
-			if (!*args[i] || *end || v > 07777 || args[i][0] == '-' || args[i][0] == '+')
-				return cfg_alert(ctx, "'bind': invalid mode '%s' (expected an octal value such as 600)",
-						 args[i]);
-			mode = (unsigned)v;
-			mode_set = 1;
-		} else {
-			return cfg_alert(ctx, "'bind': unsupported option '%s' (supported: mode)", args[i]);
-		}
-	}
 
 	/* split args[1] on commas in place */
 	for (p = args[1]; ; ) {
@@ -78,21 +60,51 @@ static int kw_bind(struct cfg_ctx *ctx, int argc, char **args)
 		if (addr_parse(elem, ADDR_F_RESOLVE | ADDR_F_UNIX | ADDR_F_ANY, &ss[n], &lens[n],
 			       err, sizeof(err)) < 0)
 			return cfg_alert(ctx, "'bind': invalid address '%s': %s", elem, err);
-		has_unix |= ss[n].ss_family == AF_UNIX;
 		names[n++] = elem;
 		if (!p)
 			break;
 	}
-	if (mode_set && !has_unix)
-		return cfg_alert(ctx, "'bind': 'mode' only applies to UNIX sockets");
-
 	for (i = 0; i < n; i++) {
-		struct listener *li = listener_new(ctx, names[i], &ss[i], lens[i], mode);
+		lis[i] = listener_new(ctx, names[i], &ss[i], lens[i]);
+		list_append(&ctx->px->listeners, &lis[i]->list);
+	}
+	for (i = 2; i < argc; i++) {
+		const struct bind_kw *k = cfg_find_bind_kw(args[i]);
 
-		list_append(&ctx->px->listeners, &li->list);
+		if (!k)
+			return cfg_alert(ctx, "'bind': unknown option '%s'", args[i]);
+		if (i + k->nargs >= argc)
+			return cfg_alert(ctx, "'bind': '%s' needs %d value%s (expected '%s')", args[i],
+					 k->nargs, k->nargs > 1 ? "s" : "", k->usage);
+		for (j = 0; j < n; j++)
+			if (k->parse(ctx, lis[j], args + i) < 0)
+				return -1;
+		i += k->nargs;
 	}
 	return 0;
 }
+
+/* "mode <octal>": permissions of a UNIX socket. */
+static int bind_kw_mode(struct cfg_ctx *ctx, struct listener *li, char **args)
+{
+	unsigned long v;
+	char *end;
+
+	if (li->addr.ss_family != AF_UNIX)
+		return cfg_alert(ctx, "'bind': 'mode' only applies to UNIX sockets");
+	v = strtoul(args[1], &end, 8);
+	if (!*args[1] || *end || v > 07777 || args[1][0] == '-' || args[1][0] == '+')
+		return cfg_alert(ctx, "'bind': invalid mode '%s' (expected an octal value such as 600)",
+				 args[1]);
+	li->mode = (unsigned)v;
+	return 0;
+}
+
+static const struct bind_kw bind_opts[] = {
+	{ "mode", 1, "mode <octal>", bind_kw_mode },
+	{ NULL }
+};
+BIND_REGISTER_KEYWORDS(bind_opts);
 
 static const struct cfg_kw bind_kws[] = {
 	{ "bind", CFG_SEC_FRONTEND | CFG_SEC_LISTEN, 0, 0, BIND_USAGE, kw_bind },

@@ -14,6 +14,7 @@
 #include "core/thread.h"
 #include "core/fd.h"
 #include "proxy/proxy-t.h"
+#include "shm/counters.h"
 
 void (*listener_accept_cb)(struct listener *li, int fd, const struct sockaddr_storage *peer);
 unsigned actconn;
@@ -139,6 +140,7 @@ static void listener_accept(struct listener *li)
 		__atomic_add_fetch(&actconn, 1, __ATOMIC_RELAXED);
 		__atomic_add_fetch(&fe->feconn, 1, __ATOMIC_RELAXED);
 		fe->ctr[tid].conns++;
+		thr_ctr()->conns_accepted++;
 		listener_accept_cb(li, cfd, &peer);
 	}
 	/* Budget spent with connections possibly pending: come back on the

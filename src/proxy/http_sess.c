@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include "proxy/proxy.h"
 #include "proxy/stream-t.h"
+#include "proxy/http_log.h"
 #include "http/h1.h"
 #include "http/h1_emit.h"
 #include "net/conn.h"
@@ -57,6 +58,7 @@ void http_sess_accept(struct listener *li, int fd, const struct sockaddr_storage
 	s->cli_act = now_ms;
 	s->req_exp = tick_add(now_ms, s->fe->timeout.http_request ? s->fe->timeout.http_request
 							   : s->fe->timeout.client);
+	hlog_sess_open(s);
 	list_append(&th->sessions, &s->th_list);
 	if (stopping)
 		s->flags |= SESS_F_STOP;
@@ -65,11 +67,12 @@ void http_sess_accept(struct listener *li, int fd, const struct sockaddr_storage
 
 static void strm_free(struct stream **ps);
 
-static void sess_free(struct h1_sess *s)
+static void sess_free(struct h1_sess *s, const char *why)
 {
 	CHECK_OBJ(s, SESS_MAGIC);
 	if (s->strm)
 		strm_free(&s->strm);
+	hlog_sess_close(s, why);
 	buf_wait_cancel(&s->bw);
 	task_cancel(&s->task);
 	list_del_init(&s->th_list);
@@ -130,6 +133,7 @@ static void strm_free(struct stream **ps)
 	struct stream *st = *ps;
 
 	CHECK_OBJ(st, STRM_MAGIC);
+	hlog_end(st);
 	conn_free(&st->srvc);
 	st->req_out.data = st->rsp_in.data = st->rsp_out.data = 0;
 	b_release(&st->req_out);
@@ -142,10 +146,14 @@ static void strm_free(struct stream **ps)
 
 /* Answer with an error and close. If a final response already started, the
  * only honest thing left is to cut the connection. */
-static void strm_error(struct stream *st, int status)
+static void strm_error(struct stream *st, int status, const char *why)
 {
 	struct h1_sess *s = st->sess;
 
+	if (status < 500)
+		hlog_reject(st, status, why);
+	else if (why)                  /* NULL: the cause was logged already */
+		hlog_error(st, "proxy", why);
 	st->flags |= STRM_F_CLI_CLOSE | STRM_F_SRV_CLOSE;
 	conn_free(&st->srvc);
 	st->req_st = RQ_DONE;
@@ -181,7 +189,7 @@ static int strm_connect(struct stream *st)
 		if (!c) {
 			srv->ctr[tid].connect_errors++;
 			st->be->ctr[tid].no_srv++;
-			strm_error(st, 503);
+			strm_error(st, 503, strerror(errno));
 			return -1;
 		}
 		c->srv = srv;
@@ -190,6 +198,7 @@ static int strm_connect(struct stream *st)
 	}
 	st->srvc = c;
 	st->srv_act = now_ms;
+	hlog_bereq(st, !!(c->flags & CO_FL_REUSED));
 	return 0;
 }
 
@@ -240,7 +249,8 @@ static void msg_init(struct http_msg *m)
 
 /* A complete request head of <len> bytes is at the head of s->ibuf.
  * Returns 0 when the exchange started, -1 when it must wait for a buffer
- * (nothing was changed; the head is parsed again when one comes). */
+ * (nothing was changed; the head is parsed again when one comes), -2 when
+ * the session is gone. */
 static int strm_start(struct h1_sess *s, struct http_msg *m, int len)
 {
 	struct proxy *fe = s->fe;
@@ -253,12 +263,13 @@ static int strm_start(struct h1_sess *s, struct http_msg *m, int len)
 	st = strm_new(s);
 	if (!st) {
 		b_release(&out);
-		sess_free(s);
-		return 0;
+		sess_free(s, "out of memory");
+		return -2;
 	}
 	st->req_out = out;
 	s->nb_req++;
 	fe->ctr[tid].requests++;
+	hlog_req(st, b_head(&s->ibuf), len);
 	st->meth = m->meth;
 	st->req_mf = m->flags;
 	if ((m->flags & HTTP_MF_CONN_CLOSE) ||
@@ -277,22 +288,31 @@ static int strm_start(struct h1_sess *s, struct http_msg *m, int len)
 	if (!st->be) {
 		fe->ctr[tid].req_rejected++;
 		b_del(&s->ibuf, len);
-		strm_error(st, 503);
+		strm_error(st, 503, "no backend");
 		return 0;
 	}
 	if (st->be != fe)
 		st->be->ctr[tid].requests++;
-	st->srv = lb_pick(st->be, st);
+	{
+		struct sockaddr_storage src;
+		struct lb_req lr = { .msg = m };
+
+		if (s->cli->peer.sa.sa_family != AF_UNIX) {
+			memcpy(&src, &s->cli->peer, sizeof(s->cli->peer));
+			lr.src = &src;
+		}
+		st->srv = lb_pick(st->be, &lr);
+	}
 	if (!st->srv) {
 		st->be->ctr[tid].no_srv++;
 		b_del(&s->ibuf, len);
-		strm_error(st, 503);
+		strm_error(st, 503, "no server available");
 		return 0;
 	}
 	st->srv->ctr[tid].requests++;
 	if (strm_emit_req(st, m) < 0) {
 		b_del(&s->ibuf, len);
-		strm_error(st, 500);
+		strm_error(st, 500, "request head does not fit");
 		return 0;
 	}
 	/* A request without a body keeps its head until the response starts,
@@ -329,8 +349,9 @@ static int strm_retry(struct stream *st)
 	return strm_connect(st);
 }
 
-static void strm_srv_error(struct stream *st, int status)
+static void strm_srv_error(struct stream *st, int status, const char *why)
 {
+	hlog_error(st, "server", why);
 	if (status == 502 && strm_retry(st) == 0)
 		return;
 	if (status == 504) {
@@ -344,7 +365,7 @@ static void strm_srv_error(struct stream *st, int status)
 		if (st->srv)
 			st->srv->ctr[tid].resp_errors++;
 	}
-	strm_error(st, status);
+	strm_error(st, status, NULL);
 }
 
 /* Move body bytes from <in> to <out> according to the framing. Returns the
@@ -475,12 +496,14 @@ static int strm_req_body(struct stream *st)
 		}
 		r = body_move(&s->ibuf, &st->req_out, &s->bw, st->req_bm, &st->req_left,
 			      &st->req_chk, 0, &done);
+		if (r > 0)
+			st->req_body += (uint64_t)r;
 		/* Chunked framing is copied as received: only canonical CRLF
 		 * framing may reach a server that could parse bare LFs
 		 * differently (request smuggling). */
 		if (r < 0 || st->req_chk.bare_lf) {
 			s->fe->ctr[tid].req_rejected++;
-			strm_error(st, 400);
+			strm_error(st, 400, r < 0 ? "bad chunked request body" : "chunked framing with bare LF");
 			return 1;
 		}
 		if (done) {
@@ -503,6 +526,30 @@ static int strm_req_body(struct stream *st)
 	return progress;
 }
 
+/* Queue the final (or switching) response head of <hlen> bytes parsed into
+ * <m> for the client, log both heads and count the status. Returns 0, or
+ * -1 after answering with an error. */
+static int strm_emit_final(struct stream *st, struct http_msg *m,
+			   const struct h1_emit_opts *o, int hlen)
+{
+	struct h1_sess *s = st->sess;
+	uint32_t before = st->rsp_out.data;
+
+	if (h1_emit_rsp(&st->rsp_out, m, o) < 0) {
+		strm_srv_error(st, 502, "response head does not fit");
+		return -1;
+	}
+	hlog_beresp(st, b_head(&st->rsp_in), hlen);
+	hlog_resp(st, b_head(&st->rsp_out) + before, st->rsp_out.data - before);
+	b_del(&st->rsp_in, hlen);
+	st->status = m->status;
+	st->flags |= STRM_F_RSP_STARTED;
+	px_count_status(s->fe, tid, m->status);
+	if (st->be != s->fe)
+		px_count_status(st->be, tid, m->status);
+	return 0;
+}
+
 /* Parse and forward the response head. Returns 1 on progress. */
 static int strm_rsp_head(struct stream *st)
 {
@@ -514,16 +561,16 @@ static int strm_rsp_head(struct stream *st)
 	msg_init(&m);
 	r = h1_parse_rsp(b_head(&st->rsp_in), st->rsp_in.data, &m, &global.h1);
 	if (r < 0) {
-		strm_srv_error(st, 502);
+		strm_srv_error(st, 502, h1_err_str(r));
 		return 1;
 	}
 	if (r == 0) {
 		if (st->srvc->flags & (CO_FL_RD_SH | CO_FL_ERROR)) {
-			strm_srv_error(st, 502);
+			strm_srv_error(st, 502, (st->srvc->flags & CO_FL_ERROR) ? "reset before the response head" : "closed before the response head");
 			return 1;
 		}
 		if (st->rsp_in.data == st->rsp_in.size) {
-			strm_srv_error(st, 502);
+			strm_srv_error(st, 502, "response head too large");
 			return 1;
 		}
 		return 0;
@@ -539,22 +586,13 @@ static int strm_rsp_head(struct stream *st)
 	}
 	if (m.status == 101 || (st->meth == HTTP_METH_CONNECT && m.status < 300)) {
 		if (m.status == 101 && !(st->flags & STRM_F_UPGRADE)) {
-			strm_srv_error(st, 502);
+			strm_srv_error(st, 502, "101 without an upgrade request");
 			return 1;
 		}
 		o.conn = m.status == 101 ? H1_CONN_UPGRADE : H1_CONN_NONE;
 		m.flags &= ~(HTTP_MF_CL | HTTP_MF_CHUNKED);
-		if (h1_emit_rsp(&st->rsp_out, &m, &o) < 0) {
-			strm_srv_error(st, 502);
-			return 1;
-		}
-		b_del(&st->rsp_in, r);
-		st->status = m.status;
-		st->flags |= STRM_F_RSP_STARTED;
-		px_count_status(s->fe, tid, m.status);
-		if (st->be != s->fe)
-			px_count_status(st->be, tid, m.status);
-		st->rsp_st = RS_TUNNEL;
+		if (strm_emit_final(st, &m, &o, r) == 0)
+			st->rsp_st = RS_TUNNEL;
 		return 1;
 	}
 
@@ -582,21 +620,13 @@ static int strm_rsp_head(struct stream *st)
 		o.conn = H1_CONN_CLOSE;
 	else if (!(st->req_mf & HTTP_MF_VER_11))
 		o.conn = H1_CONN_KAL;
-	if (h1_emit_rsp(&st->rsp_out, &m, &o) < 0) {
-		strm_srv_error(st, 502);
+	if (strm_emit_final(st, &m, &o, r) < 0)
 		return 1;
-	}
-	b_del(&st->rsp_in, r);
 	if (st->flags & STRM_F_HEAD_KEPT) {
 		b_del(&s->ibuf, st->req_head_len);
 		b_release_if_empty(&s->ibuf);
 		st->flags &= ~STRM_F_HEAD_KEPT;
 	}
-	st->status = m.status;
-	st->flags |= STRM_F_RSP_STARTED;
-	px_count_status(s->fe, tid, m.status);
-	if (st->be != s->fe)
-		px_count_status(st->be, tid, m.status);
 	st->rsp_st = st->rsp_bm == BM_NONE ? RS_DONE : RS_BODY;
 	return 1;
 }
@@ -615,12 +645,13 @@ static int strm_srv_side(struct stream *st)
 
 		if (r < 0) {
 			st->srv->ctr[tid].connect_errors++;
-			strm_srv_error(st, 503);
+			strm_srv_error(st, 503, strerror(errno));
 			return 1;
 		}
 		if (r == 0)
 			return 0;
 		st->srv_act = now_ms;
+		hlog_connected(st);
 		progress = 1;
 	}
 	/* send */
@@ -635,7 +666,7 @@ static int strm_srv_side(struct stream *st)
 		progress = 1;
 	}
 	if (c->flags & CO_FL_ERROR && !(st->flags & STRM_F_SRV_BYTES)) {
-		strm_srv_error(st, 502);
+		strm_srv_error(st, 502, "send error");
 		return 1;
 	}
 	if (!st->req_out.data) {
@@ -658,6 +689,8 @@ static int strm_srv_side(struct stream *st)
 		if (n <= 0)
 			break;
 		st->rsp_in.data += (uint32_t)n;
+		if (!(st->flags & STRM_F_SRV_BYTES))
+			hlog_first_byte(st);
 		st->flags |= STRM_F_SRV_BYTES;
 		st->srv_act = now_ms;
 		st->srv->ctr[tid].bytes_in += (uint64_t)n;
@@ -676,11 +709,14 @@ static int strm_srv_side(struct stream *st)
 		if (r < 0) {
 			st->be->ctr[tid].srv_errors++;
 			st->srv->ctr[tid].resp_errors++;
+			hlog_error(st, "server", "bad chunked response body");
 			st->flags |= STRM_F_ABORT;
 			return 1;
 		}
-		if (r)
+		if (r) {
+			st->rsp_body += (uint64_t)r;
 			progress = 1;
+		}
 		if (done)
 			st->rsp_st = RS_DONE;
 		else if (!st->rsp_in.data && (st->srvc->flags & (CO_FL_RD_SH | CO_FL_ERROR))) {
@@ -688,6 +724,7 @@ static int strm_srv_side(struct stream *st)
 				st->rsp_st = RS_DONE;
 			} else {
 				/* truncated: the client must see the cut */
+				hlog_error(st, "server", "response body truncated");
 				st->be->ctr[tid].srv_errors++;
 				st->srv->ctr[tid].resp_errors++;
 				st->flags |= STRM_F_ABORT | STRM_F_CLI_CLOSE;
@@ -735,7 +772,8 @@ static int strm_done(struct stream *st)
 }
 
 /* End of the exchange. Returns 0 when the session lives on (idle or with
- * pipelined bytes), -1 when it was closed/lingering. */
+ * pipelined bytes), 1 when it now lingers before closing, -1 when it was
+ * freed. */
 static int strm_end(struct h1_sess *s)
 {
 	struct stream *st = s->strm;
@@ -748,13 +786,13 @@ static int strm_end(struct h1_sess *s)
 	}
 	if (st->flags & STRM_F_ABORT) {
 		strm_free(&s->strm);
-		sess_free(s);
+		sess_free(s, "abort");
 		return -1;
 	}
 	strm_free(&s->strm);
 	if (close_cli || (s->flags & SESS_F_STOP)) {
 		sess_linger(s);
-		return -1;
+		return 1;
 	}
 	s->cli_act = now_ms;
 	s->req_exp = 0;
@@ -775,6 +813,7 @@ static void strm_to_tunnel(struct h1_sess *s)
 	/* request bytes the client sent after its head belong to the tunnel */
 	tcp_tunnel_start(li, s->fe, st->be, st->srv, cli, srvc, &s->ibuf, &st->rsp_in);
 	strm_free(&s->strm);
+	hlog_sess_close(s, "tunnel");
 	buf_wait_cancel(&s->bw);
 	task_cancel(&s->task);
 	list_del_init(&s->th_list);
@@ -817,6 +856,8 @@ static int sess_head(struct h1_sess *s)
 		if (b_tailroom(&s->ibuf)) {
 			n = conn_recv(s->cli, b_tail(&s->ibuf), b_tailroom(&s->ibuf));
 			if (n > 0) {
+				if (!s->ibuf.data)
+					s->t_head = hlog_now();
 				if (!s->ibuf.data && s->nb_req) {
 					/* first byte of a keep-alive request */
 					s->req_exp = tick_add(now_ms, s->fe->timeout.http_request ?
@@ -834,7 +875,7 @@ static int sess_head(struct h1_sess *s)
 	if (!s->ibuf.data) {
 		b_release(&s->ibuf);
 		if (s->cli->flags & (CO_FL_RD_SH | CO_FL_ERROR)) {
-			sess_free(s);
+			sess_free(s, "client closed");
 			return -1;
 		}
 		return progress;
@@ -849,17 +890,14 @@ static int sess_head(struct h1_sess *s)
 	msg_init(&m);
 	r = h1_parse_req(b_head(&s->ibuf), s->ibuf.data, &m, &global.h1);
 	if (r > 0) {
-		if (strm_start(s, &m, r) < 0) {
-			/* woken when a buffer is free: parse it all again then */
-			s->flags &= ~SESS_F_RL_OK;
-			s->scan = 0;
-			return 0;
-		}
-		if (s->magic == SESS_MAGIC) {
-			s->flags &= ~SESS_F_RL_OK;
-			s->scan = 0;
-		}
-		return 1;
+		int ret = strm_start(s, &m, r);
+
+		if (ret == -2)
+			return -1;
+		/* next head, or this one again when woken with a buffer */
+		s->flags &= ~SESS_F_RL_OK;
+		s->scan = 0;
+		return ret == 0;
 	}
 	if (r == 0 && !(s->cli->flags & (CO_FL_RD_SH | CO_FL_ERROR)) && s->ibuf.data < s->ibuf.size) {
 		if (memchr(b_head(&s->ibuf), '\n', s->ibuf.data))
@@ -872,22 +910,23 @@ static int sess_head(struct h1_sess *s)
 		} else {
 			/* closed in the middle of a head */
 			s->fe->ctr[tid].cli_aborts++;
-			sess_free(s);
+			sess_free(s, "client closed in a head");
 			return -1;
 		}
 	}
 	/* bad request */
 	s->fe->ctr[tid].req_rejected++;
 	if (!strm_new(s)) {
-		sess_free(s);
+		sess_free(s, "out of memory");
 		return -1;
 	}
 	s->ibuf.data = 0;
-	strm_error(s->strm, h1_err_status(r));
+	strm_error(s->strm, h1_err_status(r), h1_err_str(r));
 	return 1;
 }
 
-static void sess_timeout(struct h1_sess *s)
+/* Act on expired deadlines. Returns -1 when the session was freed. */
+static int sess_timeout(struct h1_sess *s)
 {
 	struct stream *st = s->strm;
 	const struct px_timeouts *ft = &s->fe->timeout;
@@ -897,40 +936,41 @@ static void sess_timeout(struct h1_sess *s)
 		    !(!s->ibuf.data && s->nb_req &&
 		      tick_expired(tick_add(s->cli_act, ft->http_keep_alive ? ft->http_keep_alive :
 					    ft->http_request ? ft->http_request : ft->client), now_ms)))
-			return;
+			return 0;
 		if (!s->ibuf.data) {
 			/* nothing asked: close silently */
-			sess_free(s);
-			return;
+			sess_free(s, "idle timeout");
+			return -1;
 		}
 		s->fe->ctr[tid].req_timeout++;
 		if (!strm_new(s)) {
-			sess_free(s);
-			return;
+			sess_free(s, "out of memory");
+			return -1;
 		}
 		s->ibuf.data = 0;
-		strm_error(s->strm, 408);
+		strm_error(s->strm, 408, "incomplete request head");
 		task_wakeup(&s->task);
-		return;
+		return 0;
 	}
 	if (st->srvc && (st->srvc->flags & CO_FL_CONNECTING) && tick_expired(st->connect_exp, now_ms)) {
 		st->srv->ctr[tid].connect_errors++;
-		strm_srv_error(st, 503);
+		strm_srv_error(st, 503, "connect timeout");
 	} else if (st->srvc && !(st->srvc->flags & CO_FL_CONNECTING) &&
 		   tick_expired(tick_add(st->srv_act, st->be->timeout.server), now_ms)) {
-		strm_srv_error(st, 504);
+		strm_srv_error(st, 504, "server timeout");
 	} else if (tick_expired(tick_add(s->cli_act, ft->client), now_ms) &&
 		   (st->req_st == RQ_BODY || st->rsp_out.data)) {
 		if (st->req_st == RQ_BODY && !(st->flags & STRM_F_RSP_STARTED)) {
 			s->fe->ctr[tid].req_timeout++;
-			strm_error(st, 408);
+			strm_error(st, 408, "incomplete request body");
 		} else {
 			s->fe->ctr[tid].cli_aborts++;
 			st->flags |= STRM_F_ABORT;
 		}
 	} else
-		return;
+		return 0;
 	task_wakeup(&s->task);
+	return 0;
 }
 
 static void sess_arm_timer(struct h1_sess *s)
@@ -965,17 +1005,16 @@ static void sess_process(struct task *t, void *ctx)
 
 	CHECK_OBJ(s, SESS_MAGIC);
 	if (killed) {
-		sess_free(s);
+		sess_free(s, "killed");
 		return;
 	}
 	if (s->flags & SESS_F_LINGER) {
 		if (sess_linger_step(s) < 0)
-			sess_free(s);
+			sess_free(s, "closed");
 		return;
 	}
 	if (tick_expired(t->expire, now_ms) || !t->expire) {
-		sess_timeout(s);
-		if (s->magic != SESS_MAGIC)
+		if (sess_timeout(s) < 0)
 			return;
 	}
 	do {
@@ -1011,11 +1050,12 @@ static void sess_process(struct task *t, void *ctx)
 			return;
 		}
 		if (strm_done(st)) {
-			if (strm_end(s) < 0) {
-				if (s->magic == SESS_MAGIC && (s->flags & SESS_F_LINGER))
-					task_wakeup(&s->task);
+			int r = strm_end(s);
+
+			if (r > 0)
+				task_wakeup(&s->task);      /* start lingering */
+			if (r)
 				return;
-			}
 			progress = 1;
 		}
 	} while (progress);
@@ -1035,7 +1075,7 @@ static void http_sess_stop(void)
 
 		s->flags |= SESS_F_STOP;
 		if (!s->strm && !s->ibuf.data && !(s->flags & SESS_F_LINGER))
-			sess_free(s);
+			sess_free(s, "soft stop");
 		else
 			task_wakeup(&s->task);
 	}

@@ -22,11 +22,16 @@ enum px_mode { PX_MODE_TCP = 0, PX_MODE_HTTP };
 #define PX_O_HTTP_SERVER_CLOSE 0x0004  /* option http-server-close */
 #define PX_O_HTTP_KEEP_ALIVE   0x0008  /* option http-keep-alive (default) */
 #define PX_O_HTTPCLOSE         0x0010  /* option httpclose */
+#define PX_O_REDISPATCH        0x0040  /* option redispatch */
+
+/* http-reuse strategies (connection-reuse design note) */
+enum px_reuse { PX_REUSE_NEVER = 0, PX_REUSE_SAFE, PX_REUSE_AGGRESSIVE, PX_REUSE_ALWAYS };
 
 struct px_timeouts {                  /* milliseconds; 0 = unset */
 	unsigned connect, client, server;
 	unsigned http_request, http_keep_alive, tunnel;
 	unsigned client_fin, server_fin;
+	unsigned queue;               /* max wait in a queue; 0 = timeout connect */
 };
 
 /* A "use_backend NAME" rule; conditions come with ACLs. */
@@ -66,6 +71,10 @@ struct proxy {
 	/* both */
 	struct px_timeouts timeout;
 	unsigned options;             /* PX_O_* */
+	unsigned retries;             /* connect retries ("retries", default 3) */
+	enum px_reuse reuse;          /* "http-reuse", default safe */
+	struct list queue;            /* exchanges waiting for any server (lb/queue.c) */
+	unsigned nb_pend;             /* their number (atomic) */
 	char *fwdfor_hdr;             /* header name for forwardfor, default X-Forwarded-For */
 
 	/* per-thread counters (struct px_counters, shm/counters-tbl.h): rows

@@ -64,12 +64,16 @@ static struct proxy *proxy_new(const char *name, int cap, const struct cfg_ctx *
 	list_init(&px->switch_rules);
 	px->mode = PX_MODE_TCP;
 	px->options = PX_O_HTTP_KEEP_ALIVE;
+	px->retries = 3;
+	px->reuse = PX_REUSE_SAFE;
 	if (!def)
 		return px;
 
 	px->mode = def->mode;
 	px->timeout = def->timeout;
 	px->options = def->options;
+	px->retries = def->retries;
+	px->reuse = def->reuse;
 	if (def->fwdfor_hdr)
 		px->fwdfor_hdr = cfg_strdup(def->fwdfor_hdr);
 	if (cap & PX_CAP_FE)
@@ -324,9 +328,10 @@ static const struct px_timeout_kw {
 	{ "server",          offsetof(struct px_timeouts, server),          PX_CAP_BE },
 	{ "server-fin",      offsetof(struct px_timeouts, server_fin),      PX_CAP_BE },
 	{ "tunnel",          offsetof(struct px_timeouts, tunnel),          PX_CAP_BE },
+	{ "queue",           offsetof(struct px_timeouts, queue),           PX_CAP_BE },
 };
 
-#define TIMEOUT_NAMES "client, client-fin, connect, http-keep-alive, http-request, server, server-fin, tunnel"
+#define TIMEOUT_NAMES "client, client-fin, connect, http-keep-alive, http-request, queue, server, server-fin, tunnel"
 
 static int kw_timeout(struct cfg_ctx *ctx, int argc, char **args)
 {
@@ -470,11 +475,15 @@ static int kw_option(struct cfg_ctx *ctx, int argc, char **args)
 	if (argc < 2)
 		return cfg_alert(ctx, "'%soption': missing option name (expected '%soption <name>')",
 				 ctx->neg ? "no " : "", ctx->neg ? "no " : "");
+	const struct cfg_opt_kw *k;
+
 	for (i = 0; i < ARRAY_SIZE(option_kws); i++)
 		if (strcmp(option_kws[i].name, args[1]) == 0)
 			return option_kws[i].parse(ctx, argc, args);
-	return cfg_alert(ctx, "unknown option '%s' (supported: forwardfor, http-keep-alive, "
-			 "http-server-close, httpclose)", args[1]);
+	k = cfg_find_option(args[1]);
+	if (k)
+		return k->parse(ctx, argc, args);
+	return cfg_alert(ctx, "unknown option '%s'", args[1]);
 }
 
 #define FE_SIDE (CFG_SEC_DEFAULTS | CFG_SEC_FRONTEND | CFG_SEC_LISTEN)
@@ -486,7 +495,7 @@ static const struct cfg_kw proxy_kws[] = {
 	{ "use_backend",     CFG_SEC_FRONTEND | CFG_SEC_LISTEN, CFG_SEC_BACKEND, 0,
 	                     "use_backend <backend>", kw_use_backend },
 	{ "timeout",         CFG_SEC_PROXIES, 0, 0,
-	                     "timeout client|client-fin|connect|http-keep-alive|http-request|server|server-fin|tunnel <time>",
+	                     "timeout client|client-fin|connect|http-keep-alive|http-request|queue|server|server-fin|tunnel <time>",
 	                     kw_timeout },
 	{ "option",          CFG_SEC_PROXIES, 0, CFG_KW_NEG,
 	                     "option forwardfor [header <name>] [if-none] | http-keep-alive | http-server-close | httpclose",

@@ -54,6 +54,15 @@ struct stream {
 	int retries;
 	uint64_t srv_act;            /* last server activity (ms) */
 	uint64_t connect_exp;
+	/* log and timing figures (http_log.c); times in microseconds */
+	uint32_t vxid, bvxid;        /* request and backend request transactions */
+	uint64_t t_start;            /* first byte of the request head */
+	uint64_t t_req;              /* request head complete */
+	uint64_t t_connect;          /* connect started, then established */
+	uint64_t t_fetch;            /* first byte from the server */
+	uint64_t t_resp;             /* response head queued to the client */
+	uint32_t req_hlen, breq_hlen, bresp_hlen, resp_hlen;
+	uint64_t req_body, rsp_body; /* body bytes moved each way */
 };
 
 #define SESS_F_LINGER  0x0001    /* response sent, draining the client before close */
@@ -76,6 +85,9 @@ struct h1_sess {
 	uint64_t cli_act;            /* last client activity */
 	uint32_t nb_req;
 	size_t scan;                 /* h1_head_end() resume point in ibuf */
+	uint32_t vxid;               /* the session's log transaction */
+	uint64_t t_open;             /* accept time (us) */
+	uint64_t t_head;             /* first byte of the head being read (us) */
 };
 
 #endif

@@ -19,6 +19,8 @@
 #include "core/task.h"
 #include "core/clock.h"
 #include "mem/buf.h"
+#include "shm/log.h"
+#include <arpa/inet.h>
 
 #define TCPF_MAGIC 0x54435046U
 
@@ -44,6 +46,10 @@ struct tcp_fwd {
 	struct buf_wait bw;          /* queued here when no buffer is available */
 	uint64_t cli_act, srv_act;   /* last activity per side (ms) */
 	uint64_t connect_exp;
+	uint32_t vxid;               /* log transaction (tcp mode sessions) */
+	uint64_t t_open;             /* ms */
+	uint64_t bytes_c2s, bytes_s2c;
+	const char *why;             /* why it ended, for the log */
 };
 
 static struct pool_head *pool_tcpf;
@@ -80,9 +86,53 @@ static void dir_release(struct tcp_dir *d)
 	b_release(&d->buf);
 }
 
+/* Log records of a "mode tcp" session: Begin, SessOpen, Backend, then
+ * SessClose and End when it ends (tunnels log as the HTTP exchange that
+ * started them). */
+static void tcp_log_open(struct tcp_fwd *f)
+{
+	struct slog_line l = { 0 };
+	char ip[64];
+
+	f->t_open = now_ms;
+	if (!slog_active())
+		return;
+	f->vxid = slog_vxid();
+	slog_begin(f->vxid, "sess", 0, "TCP");
+	conn_addr_str(&f->cli->peer, ip, sizeof(ip));
+	slog_puts(&l, ip);
+	slog_putc(&l, ' ');
+	slog_putu(&l, f->cli->peer.sa.sa_family == AF_INET ? ntohs(f->cli->peer.in4.sin_port) :
+		  f->cli->peer.sa.sa_family == AF_INET6 ? ntohs(f->cli->peer.in6.sin6_port) : 0);
+	slog_putc(&l, ' ');
+	slog_puts(&l, f->fe->id);
+	slog_putc(&l, ' ');
+	slog_puts(&l, f->li->name);
+	slog_line_end(f->vxid, SL_TAG_SessOpen, &l);
+	conn_addr_str(&f->srv->addr, ip, sizeof(ip));
+	slog_printf(f->vxid, SL_TAG_Backend, "%s %s %s:%u new", f->be->id, f->srv->id, ip,
+		    f->srv->addr.ss_family == AF_INET ?
+		    ntohs(((struct sockaddr_in *)&f->srv->addr)->sin_port) :
+		    ntohs(((struct sockaddr_in6 *)&f->srv->addr)->sin6_port));
+}
+
+static void tcp_log_close(struct tcp_fwd *f)
+{
+	if (!f->vxid)
+		return;
+	slog_printf(f->vxid, SL_TAG_ReqAcct, "0 %llu %llu", (unsigned long long)f->bytes_c2s,
+		    (unsigned long long)f->bytes_c2s);
+	slog_printf(f->vxid, SL_TAG_RespAcct, "0 %llu %llu", (unsigned long long)f->bytes_s2c,
+		    (unsigned long long)f->bytes_s2c);
+	slog_printf(f->vxid, SL_TAG_SessClose, "%s %llu 1", f->why ? f->why : "closed",
+		    (unsigned long long)(now_ms - f->t_open));
+	slog_end(f->vxid);
+}
+
 static void tcp_fwd_free(struct tcp_fwd *f)
 {
 	CHECK_OBJ(f, TCPF_MAGIC);
+	tcp_log_close(f);
 	task_cancel(&f->task);
 	buf_wait_cancel(&f->bw);
 	dir_release(&f->c2s);
@@ -217,11 +267,13 @@ static void tcp_fwd_process(struct task *t, void *ctx)
 
 		if (r < 0) {
 			f->srv->ctr[tid].connect_errors++;
+			f->why = "connect error";
 			goto end;
 		}
 		if (r == 0) {
 			if (tick_expired(f->connect_exp, now_ms)) {
 				f->srv->ctr[tid].connect_errors++;
+				f->why = "connect timeout";
 				goto end;
 			}
 			task_schedule(&f->task, f->connect_exp);
@@ -237,6 +289,8 @@ static void tcp_fwd_process(struct task *t, void *ctx)
 			f->cli_act = f->srv_act = now_ms;
 		p |= dir_forward(f, &f->s2c, f->srvc, f->cli, &out);
 		if (in || out) {
+			f->bytes_c2s += in;
+			f->bytes_s2c += out;
 			f->cli_act = f->srv_act = now_ms;
 			f->fe->ctr[tid].bytes_in += in;
 			f->fe->ctr[tid].bytes_out += out;
@@ -249,16 +303,20 @@ static void tcp_fwd_process(struct task *t, void *ctx)
 		}
 	} while (p);
 
-	if ((f->cli->flags | f->srvc->flags) & CO_FL_ERROR)
+	if ((f->cli->flags | f->srvc->flags) & CO_FL_ERROR) {
+		f->why = (f->cli->flags & CO_FL_ERROR) ? "client error" : "server error";
 		goto end;
+	}
 	if (f->c2s.shut && f->s2c.shut)
 		goto end;
 
 	if (f->bw.area)
 		buf_wait_cancel(&f->bw);    /* handed over but not needed: pass on */
 	exp = tick_first(tick_add(f->cli_act, cli_timeout(f)), tick_add(f->srv_act, srv_timeout(f)));
-	if (tick_expired(exp, now_ms))
+	if (tick_expired(exp, now_ms)) {
+		f->why = "timeout";
 		goto end;
+	}
 	task_schedule(&f->task, tick_first(exp, buf_wait_deadline(&f->bw)));
 	return;
 end:
@@ -271,7 +329,9 @@ void tcp_sess_accept(struct listener *li, int fd, const struct sockaddr_storage 
 	struct tcp_fwd *f;
 	struct server *srv;
 
-	if (!be || !(srv = lb_pick(be, NULL)) || !(f = tcpf_new(li, fe, be))) {
+	struct lb_req lr = { .src = peer->ss_family == AF_UNIX ? NULL : peer };
+
+	if (!be || !(srv = lb_pick(be, &lr)) || !(f = tcpf_new(li, fe, be))) {
 		if (be)
 			be->ctr[tid].no_srv++;
 		close(fd);
@@ -287,6 +347,7 @@ void tcp_sess_accept(struct listener *li, int fd, const struct sockaddr_storage 
 		pool_free(pool_tcpf, f);
 		return;
 	}
+	tcp_log_open(f);
 	f->srvc = conn_new_connect(&srv->addr, srv->addrlen, &f->task);
 	srv->ctr[tid].conns++;
 	be->ctr[tid].requests++;

@@ -410,12 +410,18 @@ void slog_ts(uint32_t vxid, const char *label, uint64_t now_us, uint64_t start_u
 	uint64_t ds = now_us > start_us ? now_us - start_us : 0;
 	uint64_t dp = now_us > prev_us ? now_us - prev_us : 0;
 
+	struct slog_line l = { 0 };
+
 	if (!slog_on)
 		return;
-	slog_fmt(vxid, SL_TAG_Timestamp, 0, "%s: %llu.%06u %llu.%06u %llu.%06u", label,
-		 (unsigned long long)(now_us / 1000000), (unsigned)(now_us % 1000000),
-		 (unsigned long long)(ds / 1000000), (unsigned)(ds % 1000000),
-		 (unsigned long long)(dp / 1000000), (unsigned)(dp % 1000000));
+	slog_puts(&l, label);
+	slog_put(&l, ": ", 2);
+	slog_putus(&l, now_us);
+	slog_putc(&l, ' ');
+	slog_putus(&l, ds);
+	slog_putc(&l, ' ');
+	slog_putus(&l, dp);
+	slog_line_end(vxid, SL_TAG_Timestamp, &l);
 }
 
 /* ---------------------------------------------------------------- setup */

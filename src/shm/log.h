@@ -72,6 +72,63 @@ void slog_ts(uint32_t vxid, const char *label, uint64_t now_us, uint64_t start_u
 /* Wall clock in microseconds since the epoch. */
 uint64_t slog_now_us(void);
 
+/* A text payload built without printf (the request path logs a few of
+ * these per request; vsnprintf would cost more than the record itself).
+ * Appends past the end are dropped; send it with slog_line_end(). */
+struct slog_line {
+	size_t len;
+	char buf[240];
+};
+
+static inline void slog_put(struct slog_line *l, const char *s, size_t n)
+{
+	if (n > sizeof(l->buf) - l->len)
+		n = sizeof(l->buf) - l->len;
+	for (size_t i = 0; i < n; i++)
+		l->buf[l->len + i] = s[i];
+	l->len += n;
+}
+
+static inline void slog_putc(struct slog_line *l, char c)
+{
+	if (l->len < sizeof(l->buf))
+		l->buf[l->len++] = c;
+}
+
+static inline void slog_puts(struct slog_line *l, const char *s)
+{
+	while (*s && l->len < sizeof(l->buf))
+		l->buf[l->len++] = *s++;
+}
+
+static inline void slog_putu(struct slog_line *l, uint64_t v)
+{
+	char tmp[20];
+	int n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n && l->len < sizeof(l->buf))
+		l->buf[l->len++] = tmp[--n];
+}
+
+/* Microseconds as "seconds.micros" (6 digits). */
+static inline void slog_putus(struct slog_line *l, uint64_t us)
+{
+	unsigned frac = (unsigned)(us % 1000000);
+	char d[7];
+
+	slog_putu(l, us / 1000000);
+	for (int i = 5; i >= 0; i--, frac /= 10)
+		d[i + 1] = (char)('0' + frac % 10);
+	d[0] = '.';
+	slog_put(l, d, 7);
+}
+
+#define slog_line_end(vxid, tag, l) slog_bytes((vxid), (tag), (l)->buf, (l)->len)
+
 /* Publishes the calling thread's buffered records (nothing to do: a few
  * instructions). Never waits for readers. */
 void slog_flush(void);

@@ -291,7 +291,8 @@ def test_stat_live_view(seg):
     out = b""
     try:
         deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and b"RATE/s" not in out:
+        while time.monotonic() < deadline and not (
+                b"RATE/s" in out and b"frontend.www.requests" in out):
             if select.select([fd], [], [], 0.2)[0]:
                 out += os.read(fd, 65536)
         assert b"RATE/s" in out and b"frontend.www.requests" in out, out

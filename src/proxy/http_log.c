@@ -1,0 +1,238 @@
+/* http_log.c: what HTTP/1 sessions and exchanges write into the shared
+ * memory log, and their timing counters.
+ *
+ * Transactions: a session ("sess", one per client connection) links its
+ * requests ("req"), each of which links the backend request ("bereq") it
+ * made. Heads are logged whole, as one record each (ReqHead, BereqHead,
+ * BerespHead, RespHead): one copy instead of one record per header keeps
+ * logging within a few percent of a request's cost; libsluice expands them
+ * into the per-field tags for readers. */
+#include <string.h>
+#include "proxy/http_log.h"
+#include "proxy/proxy.h"
+#include "net/conn.h"
+#include "net/listener-t.h"
+#include "lb/server-t.h"
+#include "shm/log.h"
+#include "core/clock.h"
+#include "core/thread-t.h"
+
+uint64_t hlog_now(void)
+{
+	return slog_active() ? slog_now_us() : now_ms * 1000;
+}
+
+/* The head without its final empty line. */
+static size_t head_trim(const char *head, size_t len)
+{
+	while (len && (head[len - 1] == '\n' || head[len - 1] == '\r'))
+		len--;
+	return len;
+}
+
+/* "<ip> <port>" of an address. */
+static void put_addr(struct slog_line *l, const union conn_addr *a, char sep)
+{
+	char ip[64];
+
+	conn_addr_str(a, ip, sizeof(ip));
+	slog_puts(l, ip);
+	slog_putc(l, sep);
+	slog_putu(l, a->sa.sa_family == AF_INET ? ntohs(a->in4.sin_port) :
+		  a->sa.sa_family == AF_INET6 ? ntohs(a->in6.sin6_port) : 0);
+}
+
+/* "<a> <b> <c>" */
+static void put_acct(struct slog_line *l, uint64_t a, uint64_t b, uint64_t c)
+{
+	slog_putu(l, a);
+	slog_putc(l, ' ');
+	slog_putu(l, b);
+	slog_putc(l, ' ');
+	slog_putu(l, c);
+}
+
+void hlog_sess_open(struct h1_sess *s)
+{
+	struct slog_line l = { 0 };
+
+	s->t_open = hlog_now();
+	if (!slog_active())
+		return;
+	s->vxid = slog_vxid();
+	slog_begin(s->vxid, "sess", 0, "HTTP/1");
+	put_addr(&l, &s->cli->peer, ' ');
+	slog_putc(&l, ' ');
+	slog_puts(&l, s->fe->id);
+	slog_putc(&l, ' ');
+	slog_puts(&l, s->li->name);
+	slog_line_end(s->vxid, SL_TAG_SessOpen, &l);
+}
+
+void hlog_sess_close(struct h1_sess *s, const char *reason)
+{
+	if (!slog_active() || !s->vxid)
+		return;
+	slog_printf(s->vxid, SL_TAG_SessClose, "%s %llu %u", reason,
+		    (unsigned long long)((hlog_now() - s->t_open) / 1000), s->nb_req);
+	slog_end(s->vxid);
+	s->vxid = 0;
+}
+
+void hlog_req(struct stream *st, const char *head, size_t len)
+{
+	struct h1_sess *s = st->sess;
+	struct slog_line l = { 0 };
+
+	st->t_req = hlog_now();
+	st->t_start = s->t_head ? s->t_head : st->t_req;
+	s->t_head = 0;
+	st->req_hlen = (uint32_t)len;
+	if (!slog_active())
+		return;
+	st->vxid = slog_vxid();
+	if (s->vxid)
+		slog_link(s->vxid, "req", st->vxid, "rxreq");
+	slog_begin(st->vxid, "req", s->vxid, "rxreq");
+	put_addr(&l, &s->cli->peer, ' ');
+	slog_putc(&l, ' ');
+	slog_puts(&l, s->fe->id);
+	slog_line_end(st->vxid, SL_TAG_ReqStart, &l);
+	slog_bytes(st->vxid, SL_TAG_ReqHead, head, head_trim(head, len));
+	slog_ts(st->vxid, "Start", st->t_start, st->t_start, st->t_start);
+	slog_ts(st->vxid, "Req", st->t_req, st->t_start, st->t_start);
+}
+
+void hlog_bereq(struct stream *st, int reused)
+{
+	const char *head = st->req_out.area + st->req_out.head;
+	struct slog_line l = { 0 };
+	struct server *srv = st->srv;
+	const char *eoh;
+
+	st->t_connect = hlog_now();
+	eoh = memmem(head, st->req_out.data, "\r\n\r\n", 4);
+	st->breq_hlen = eoh ? (uint32_t)(eoh + 4 - head) : st->req_out.data;
+	if (!slog_active() || !st->vxid)
+		return;
+	st->bvxid = slog_vxid();
+	slog_link(st->vxid, "bereq", st->bvxid, "fetch");
+	slog_begin(st->bvxid, "bereq", st->vxid, "fetch");
+	slog_puts(&l, st->be->id);
+	slog_putc(&l, ' ');
+	slog_puts(&l, srv->id);
+	slog_putc(&l, ' ');
+	put_addr(&l, (const union conn_addr *)&srv->addr, ':');
+	slog_puts(&l, reused ? " reused" : " new");
+	slog_line_end(st->bvxid, SL_TAG_Backend, &l);
+	slog_bytes(st->bvxid, SL_TAG_BereqHead, head, head_trim(head, st->breq_hlen));
+}
+
+void hlog_connected(struct stream *st)
+{
+	uint64_t now = hlog_now(), ms = (now - st->t_connect) / 1000;
+
+	st->be->ctr[tid].t_connect_ms += ms;
+	st->be->ctr[tid].t_connect_cnt++;
+	st->srv->ctr[tid].t_connect_ms += ms;
+	st->srv->ctr[tid].t_connect_cnt++;
+	if (slog_active() && st->bvxid)
+		slog_ts(st->bvxid, "Connected", now, st->t_start, st->t_connect);
+	st->t_connect = now;
+}
+
+void hlog_first_byte(struct stream *st)
+{
+	uint64_t ms;
+
+	st->t_fetch = hlog_now();
+	ms = (st->t_fetch - st->t_req) / 1000;
+	st->be->ctr[tid].t_ttfb_ms += ms;
+	st->be->ctr[tid].t_ttfb_cnt++;
+	st->srv->ctr[tid].t_ttfb_ms += ms;
+	st->srv->ctr[tid].t_ttfb_cnt++;
+}
+
+void hlog_beresp(struct stream *st, const char *head, size_t len)
+{
+	st->bresp_hlen = (uint32_t)len;
+	if (!slog_active() || !st->bvxid)
+		return;
+	slog_bytes(st->bvxid, SL_TAG_BerespHead, head, head_trim(head, len));
+	slog_ts(st->bvxid, "Fetch", st->t_fetch ? st->t_fetch : hlog_now(), st->t_start, st->t_req);
+}
+
+void hlog_resp(struct stream *st, const char *head, size_t len)
+{
+	uint64_t prev = st->t_fetch ? st->t_fetch : st->t_req;
+
+	st->t_resp = hlog_now();
+	st->resp_hlen = (uint32_t)len;
+	if (!slog_active() || !st->vxid)
+		return;
+	slog_bytes(st->vxid, SL_TAG_RespHead, head, head_trim(head, len));
+	slog_ts(st->vxid, "Resp", st->t_resp, st->t_start, prev);
+}
+
+void hlog_reject(struct stream *st, int status, const char *why)
+{
+	if (!slog_active())
+		return;
+	if (!st->vxid) {
+		/* refused before a request could be read: a transaction of its own */
+		struct h1_sess *s = st->sess;
+
+		st->vxid = slog_vxid();
+		if (s->vxid)
+			slog_link(s->vxid, "req", st->vxid, "rxreq");
+		slog_begin(st->vxid, "req", s->vxid, "rxreq");
+		st->t_start = st->t_req = hlog_now();
+	}
+	slog_printf(st->vxid, SL_TAG_Reject, "%d %s", status, why);
+}
+
+void hlog_error(struct stream *st, const char *where, const char *why)
+{
+	if (!slog_active())
+		return;
+	slog_printf(st->bvxid ? st->bvxid : st->vxid, SL_TAG_Error, "%s %s", where, why);
+}
+
+void hlog_end(struct stream *st)
+{
+	struct h1_sess *s = st->sess;
+	uint64_t now = hlog_now(), ms = (now - (st->t_start ? st->t_start : now)) / 1000;
+
+	s->fe->ctr[tid].t_total_ms += ms;
+	s->fe->ctr[tid].t_total_cnt++;
+	if (st->be && st->be != s->fe) {
+		st->be->ctr[tid].t_total_ms += ms;
+		st->be->ctr[tid].t_total_cnt++;
+	}
+	if (st->srv && st->status)
+		st->srv->ctr[tid].rsp[st->status / 100 <= 5 ? st->status / 100 : 0]++;
+	if (!slog_active() || !st->vxid)
+		return;
+	if (st->bvxid) {
+		struct slog_line l = { 0 };
+
+		put_acct(&l, st->breq_hlen, st->req_body, st->bresp_hlen);
+		slog_putc(&l, ' ');
+		slog_putu(&l, st->rsp_body);
+		slog_line_end(st->bvxid, SL_TAG_BereqAcct, &l);
+		slog_end(st->bvxid);
+	}
+	if (st->status && !st->resp_hlen)
+		slog_printf(st->vxid, SL_TAG_RespStatus, "%d", st->status);  /* our own error page */
+	{
+		struct slog_line rq = { 0 }, rs = { 0 };
+
+		put_acct(&rq, st->req_hlen, st->req_body, st->req_hlen + st->req_body);
+		slog_line_end(st->vxid, SL_TAG_ReqAcct, &rq);
+		put_acct(&rs, st->resp_hlen, st->rsp_body, st->resp_hlen + st->rsp_body);
+		slog_line_end(st->vxid, SL_TAG_RespAcct, &rs);
+	}
+	slog_ts(st->vxid, "End", now, st->t_start, st->t_resp ? st->t_resp : st->t_req);
+	slog_end(st->vxid);
+	st->vxid = st->bvxid = 0;
+}
