@@ -24,8 +24,10 @@ int lb_init_all(void)
 	for (struct proxy *px = proxies_list; px; px = px->next) {
 		if (!(px->cap & PX_CAP_BE))
 			continue;
+		list_init(&px->queue);
 		/* servers start up (as in HAProxy) unless in maintenance */
 		for (struct server *srv = px->srv; srv; srv = srv->next) {
+			list_init(&srv->queue);
 			srv->state = (srv->flags & SRV_F_MAINT) ? SRV_ST_STOPPED : SRV_ST_RUNNING;
 			srv->eweight = srv->weight;
 		}

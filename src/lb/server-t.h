@@ -45,7 +45,10 @@ struct server {
 	                               * unless checked (then after the first check)
 	                               * or in maintenance */
 	unsigned eweight;             /* effective weight (slowstart ramp), what LB uses */
-	unsigned cur_sess;            /* exchanges using the server now (atomic): leastconn */
+	unsigned cur_sess;            /* exchanges using the server now (atomic): leastconn,
+	                               * maxconn slots (lb/queue.c) */
+	struct list queue;            /* exchanges waiting for this server */
+	unsigned nb_pend;             /* their number (atomic) */
 	struct list idle[MAX_THREADS];/* per-thread idle server connections (LIFO) */
 	unsigned nb_idle[MAX_THREADS];
 	struct srv_counters *ctr;     /* per-thread rows in shared memory, as proxy.ctr */

@@ -84,10 +84,85 @@ static int srv_kw_weight(struct cfg_ctx *ctx, struct server *srv, char **args)
 	return 0;
 }
 
+/* "maxconn N" / "maxqueue N": slots and queue of the server (lb/queue.c) */
+static int srv_kw_maxconn(struct cfg_ctx *ctx, struct server *srv, char **args)
+{
+	unsigned long long v;
+	char kw[80];
+
+	snprintf(kw, sizeof(kw), "server %s %s", srv->id, args[0]);
+	if (cfg_get_uint(ctx, kw, args[1], 0, 1000000, &v) < 0)
+		return -1;
+	if (strcmp(args[0], "maxconn") == 0)
+		srv->maxconn = (unsigned)v;
+	else
+		srv->maxqueue = (unsigned)v;
+	return 0;
+}
+
 static const struct srv_kw srv_kws[] = {
-	{ "weight", 1, "weight <0-256>", srv_kw_weight },
+	{ "weight",   1, "weight <0-256>",   srv_kw_weight },
+	{ "maxconn",  1, "maxconn <number>", srv_kw_maxconn },
+	{ "maxqueue", 1, "maxqueue <number>", srv_kw_maxconn },
 	{ NULL }
 };
+
+/* "retries N": connection attempts retried after a failure (default 3). */
+static int kw_retries(struct cfg_ctx *ctx, int argc, char **args)
+{
+	unsigned long long v;
+
+	if (cfg_check_argc(ctx, "retries", "retries <number>", argc, 1, 1, -1) < 0)
+		return -1;
+	if (cfg_get_uint(ctx, "retries", args[1], 0, 100, &v) < 0)
+		return -1;
+	ctx->px->retries = (unsigned)v;
+	return 0;
+}
+
+/* "http-reuse never|safe|aggressive|always" */
+static int kw_http_reuse(struct cfg_ctx *ctx, int argc, char **args)
+{
+	static const char *const names[] = { "never", "safe", "aggressive", "always" };
+
+	if (cfg_check_argc(ctx, "http-reuse", "http-reuse never|safe|aggressive|always", argc, 1, 1, -1) < 0)
+		return -1;
+	for (unsigned i = 0; i < ARRAY_SIZE(names); i++) {
+		if (strcmp(args[1], names[i]) == 0) {
+			ctx->px->reuse = (enum px_reuse)i;
+			return 0;
+		}
+	}
+	return cfg_alert(ctx, "'http-reuse': unknown strategy '%s' (expected never, safe, aggressive or always)",
+			 args[1]);
+}
+
+/* "option redispatch": the last connect retry goes to another server */
+static int opt_redispatch(struct cfg_ctx *ctx, int argc, char **args)
+{
+	if (argc > 2)
+		return cfg_alert(ctx, "'option redispatch' takes no argument");
+	if (ctx->neg)
+		ctx->px->options &= ~PX_O_REDISPATCH;
+	else
+		ctx->px->options |= PX_O_REDISPATCH;
+	return 0;
+}
+
+static const struct cfg_opt_kw lb_opts[] = {
+	{ "redispatch", opt_redispatch },
+	{ NULL }
+};
+CFG_REGISTER_OPTIONS(lb_opts);
+
+#define BE_SIDE (CFG_SEC_DEFAULTS | CFG_SEC_BACKEND | CFG_SEC_LISTEN)
+
+static const struct cfg_kw lb_kws[] = {
+	{ "retries",    BE_SIDE, CFG_SEC_FRONTEND, 0, "retries <number>", kw_retries },
+	{ "http-reuse", BE_SIDE, CFG_SEC_FRONTEND, 0, "http-reuse never|safe|aggressive|always", kw_http_reuse },
+	CFG_KW_END
+};
+CFG_REGISTER_KEYWORDS(lb_kws);
 SRV_REGISTER_KEYWORDS(srv_kws);
 
 static int kw_balance(struct cfg_ctx *ctx, int argc, char **args)

@@ -66,6 +66,7 @@ void http_sess_accept(struct listener *li, int fd, const struct sockaddr_storage
 }
 
 static void strm_free(struct stream **ps);
+static void strm_release_server(struct stream *st);
 
 static void sess_free(struct h1_sess *s, const char *why)
 {
@@ -134,6 +135,7 @@ static void strm_free(struct stream **ps)
 
 	CHECK_OBJ(st, STRM_MAGIC);
 	hlog_end(st);
+	strm_release_server(st);
 	conn_free(&st->srvc);
 	st->req_out.data = st->rsp_in.data = st->rsp_out.data = 0;
 	b_release(&st->req_out);
@@ -174,22 +176,95 @@ static void strm_error(struct stream *st, int status, const char *why)
 		px_count_status(st->be, tid, status);
 }
 
+/* Give the stream a server with a free slot: the algorithm's choice, or,
+ * when that one is at maxconn, the next choices; when every server is full
+ * the stream queues on the backend. <avoid> is a server not to pick again
+ * if another is usable (redispatch). Returns 0 (st->srv set with a slot,
+ * or STRM_F_QUEUED), -1 after answering 503. */
+static int strm_assign(struct stream *st, const struct lb_req *lr, struct server *avoid)
+{
+	struct proxy *be = st->be;
+	struct server *srv = NULL;
+
+	for (unsigned n = 0; n <= be->nb_srv; n++) {
+		srv = lb_pick(be, lr);
+		if (!srv)
+			break;
+		if (srv == avoid && n < be->nb_srv)
+			continue;
+		if (srv_take_slot(srv)) {
+			st->srv = srv;
+			st->flags |= STRM_F_SLOT;
+			srv->ctr[tid].requests++;
+			return 0;
+		}
+	}
+	if (!srv) {
+		be->ctr[tid].no_srv++;
+		strm_error(st, 503, "no server available");
+		return -1;
+	}
+	/* all full: wait for a slot on any server */
+	st->pc.task = &st->sess->task;
+	st->pc.tid = tid;
+	queue_add(be, NULL, &st->pc);
+	st->flags |= STRM_F_QUEUED;
+	return 0;
+}
+
+static void strm_release_server(struct stream *st)
+{
+	if (st->flags & STRM_F_QUEUED)
+		queue_cancel(st->be, &st->pc);
+	if (st->flags & STRM_F_SLOT)
+		srv_release_slot(st->srv);
+	st->flags &= ~(STRM_F_QUEUED | STRM_F_SLOT);
+}
+
+static void strm_srv_error(struct stream *st, int status, const char *why);
+
+/* A connection attempt failed. Retry after a turn-around of
+ * min(timeout connect, 1 s) up to "retries" times, the last time on
+ * another server with "option redispatch"; then answer 503. */
+static void strm_conn_fail(struct stream *st, const char *why)
+{
+	struct proxy *be = st->be;
+	unsigned turn = be->timeout.connect && be->timeout.connect < 1000 ? be->timeout.connect : 1000;
+
+	conn_free(&st->srvc);
+	st->srv->ctr[tid].connect_errors++;
+	if (st->conn_retries >= be->retries) {
+		strm_srv_error(st, 503, why);
+		return;
+	}
+	st->conn_retries++;
+	hlog_error(st, "connect", why);
+	if ((be->options & PX_O_REDISPATCH) && st->conn_retries == be->retries && be->nb_srv > 1) {
+		struct server *old = st->srv;
+		struct lb_req lr = { 0 };
+
+		strm_release_server(st);
+		if (strm_assign(st, &lr, old) < 0)
+			return;
+	}
+	st->retry_exp = now_ms + turn;
+	st->flags |= STRM_F_RETRY;
+}
+
 /* Open or reuse a server connection. Returns 0, or -1 (error answered). */
 static int strm_connect(struct stream *st)
 {
 	struct server *srv = st->srv;
 	struct conn *c = NULL;
 
-	if (!(st->flags & STRM_F_UPGRADE) && !st->retries)
+	if (!(st->flags & STRM_F_UPGRADE) && !st->reuse_retried && !st->conn_retries)
 		c = srv_take_idle(srv, &st->sess->task);
 	if (c) {
 		srv->ctr[tid].reused++;
 	} else {
 		c = conn_new_connect(&srv->addr, srv->addrlen, &st->sess->task);
 		if (!c) {
-			srv->ctr[tid].connect_errors++;
-			st->be->ctr[tid].no_srv++;
-			strm_error(st, 503, strerror(errno));
+			strm_conn_fail(st, strerror(errno));
 			return -1;
 		}
 		c->srv = srv;
@@ -301,15 +376,11 @@ static int strm_start(struct h1_sess *s, struct http_msg *m, int len)
 			memcpy(&src, &s->cli->peer, sizeof(s->cli->peer));
 			lr.src = &src;
 		}
-		st->srv = lb_pick(st->be, &lr);
+		if (strm_assign(st, &lr, NULL) < 0) {
+			b_del(&s->ibuf, len);
+			return 0;
+		}
 	}
-	if (!st->srv) {
-		st->be->ctr[tid].no_srv++;
-		b_del(&s->ibuf, len);
-		strm_error(st, 503, "no server available");
-		return 0;
-	}
-	st->srv->ctr[tid].requests++;
 	if (strm_emit_req(st, m) < 0) {
 		b_del(&s->ibuf, len);
 		strm_error(st, 500, "request head does not fit");
@@ -325,7 +396,8 @@ static int strm_start(struct h1_sess *s, struct http_msg *m, int len)
 		b_del(&s->ibuf, len);
 		b_release_if_empty(&s->ibuf);
 	}
-	strm_connect(st);
+	if (!(st->flags & STRM_F_QUEUED))
+		strm_connect(st);
 	return 0;
 }
 
@@ -337,10 +409,10 @@ static int strm_retry(struct stream *st)
 	int r;
 
 	if (!(st->flags & STRM_F_HEAD_KEPT) || (st->flags & STRM_F_SRV_BYTES) ||
-	    !st->srvc || !(st->srvc->flags & CO_FL_REUSED) || st->retries)
+	    !st->srvc || !(st->srvc->flags & CO_FL_REUSED) || st->reuse_retried)
 		return -1;
 	conn_free(&st->srvc);
-	st->retries++;
+	st->reuse_retried = 1;
 	msg_init(&m);
 	r = h1_parse_req(b_head(&s->ibuf), s->ibuf.data, &m, &global.h1);
 	if (r != (int)st->req_head_len || strm_emit_req(st, &m) < 0)
@@ -638,14 +710,31 @@ static int strm_srv_side(struct stream *st)
 	int progress = 0;
 	ssize_t n;
 
+	if (st->flags & STRM_F_QUEUED) {
+		struct server *srv = queue_granted(&st->pc);
+
+		if (!srv)
+			return 0;
+		st->flags = (st->flags & ~(STRM_F_QUEUED | STRM_F_RETRY)) | STRM_F_SLOT;
+		st->srv = srv;
+		srv->ctr[tid].requests++;
+		strm_connect(st);
+		return 1;
+	}
+	if (st->flags & STRM_F_RETRY) {
+		if (now_ms < st->retry_exp || (st->flags & STRM_F_QUEUED))
+			return 0;
+		st->flags &= ~STRM_F_RETRY;
+		strm_connect(st);
+		return 1;
+	}
 	if (!c)
 		return 0;
 	if (c->flags & CO_FL_CONNECTING) {
 		int r = conn_connect_check(c);
 
 		if (r < 0) {
-			st->srv->ctr[tid].connect_errors++;
-			strm_srv_error(st, 503, strerror(errno));
+			strm_conn_fail(st, strerror(errno));
 			return 1;
 		}
 		if (r == 0)
@@ -952,9 +1041,15 @@ static int sess_timeout(struct h1_sess *s)
 		task_wakeup(&s->task);
 		return 0;
 	}
-	if (st->srvc && (st->srvc->flags & CO_FL_CONNECTING) && tick_expired(st->connect_exp, now_ms)) {
-		st->srv->ctr[tid].connect_errors++;
-		strm_srv_error(st, 503, "connect timeout");
+	if ((st->flags & STRM_F_QUEUED) &&
+	    tick_expired(tick_add(st->pc.since, st->be->timeout.queue ? st->be->timeout.queue :
+				  st->be->timeout.connect), now_ms)) {
+		strm_release_server(st);
+		st->be->ctr[tid].queue_timeouts++;
+		strm_srv_error(st, 503, "queue timeout");
+	} else if (st->srvc && (st->srvc->flags & CO_FL_CONNECTING) &&
+		   tick_expired(st->connect_exp, now_ms)) {
+		strm_conn_fail(st, "connect timeout");
 	} else if (st->srvc && !(st->srvc->flags & CO_FL_CONNECTING) &&
 		   tick_expired(tick_add(st->srv_act, st->be->timeout.server), now_ms)) {
 		strm_srv_error(st, 504, "server timeout");
@@ -988,6 +1083,11 @@ static void sess_arm_timer(struct h1_sess *s)
 	} else {
 		if (st->req_st == RQ_BODY || st->rsp_out.data)
 			exp = tick_add(s->cli_act, ft->client);
+		if (st->flags & STRM_F_QUEUED)
+			exp = tick_first(exp, tick_add(st->pc.since, st->be->timeout.queue ?
+						       st->be->timeout.queue : st->be->timeout.connect));
+		if (st->flags & STRM_F_RETRY)
+			exp = tick_first(exp, st->retry_exp);
 		if (st->srvc) {
 			if (st->srvc->flags & CO_FL_CONNECTING)
 				exp = tick_first(exp, st->connect_exp);

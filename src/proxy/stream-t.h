@@ -7,6 +7,7 @@
 #include "core/list.h"
 #include "http/msg-t.h"
 #include "mem/buf.h"
+#include "lb/queue.h"
 
 struct conn;
 struct listener;
@@ -29,6 +30,9 @@ enum body_mode { BM_NONE = 0, BM_CL, BM_CHUNKED, BM_CLOSE };
 #define STRM_F_ABORT       0x0040  /* tear everything down now */
 #define STRM_F_REQ_SENT    0x0080  /* request fully handed to the server socket */
 #define STRM_F_DECHUNK     0x0100  /* chunked response to an HTTP/1.0 client: send data only */
+#define STRM_F_SLOT        0x0200  /* holds a connection slot on srv (maxconn) */
+#define STRM_F_QUEUED      0x0400  /* waiting in a queue for a slot */
+#define STRM_F_RETRY       0x0800  /* waiting for the turn-around before a connect retry */
 
 /* One request/response exchange; exists from a complete request head to the
  * end of the response. */
@@ -51,7 +55,10 @@ struct stream {
 	enum http_meth meth;
 	int status;                  /* final status sent to the client */
 	uint32_t req_head_len;
-	int retries;
+	int reuse_retried;           /* replayed once after a reused conn died */
+	unsigned conn_retries;       /* connect attempts retried so far */
+	uint64_t retry_exp;          /* end of the turn-around (ms) */
+	struct pendconn pc;          /* when queued for a server slot */
 	uint64_t srv_act;            /* last server activity (ms) */
 	uint64_t connect_exp;
 	/* log and timing figures (http_log.c); times in microseconds */
