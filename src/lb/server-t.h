@@ -25,6 +25,13 @@ enum srv_state {
 #define SRV_F_MAINT      0x0002   /* "disabled" or put in maintenance */
 #define SRV_F_CHECKED    0x0004   /* "check": state follows health checks */
 
+/* PROXY protocol header sent first on every new connection (net/proxy_proto.h) */
+#define SRV_PP_NONE      0
+#define SRV_PP_V1        1        /* "send-proxy" */
+#define SRV_PP_V2        2        /* "send-proxy-v2" */
+
+struct source_cfg;
+
 struct server {
 	unsigned magic;
 	char *id;
@@ -36,6 +43,9 @@ struct server {
 	unsigned flags;               /* SRV_F_* */
 	unsigned maxconn;             /* 0 = unlimited; beyond, requests queue */
 	unsigned maxqueue;            /* 0 = unlimited queue */
+	unsigned proxy_proto;         /* SRV_PP_* */
+	struct source_cfg *source;    /* "source" of the server or its backend, or NULL
+	                               * (net/source_cfg.h; owned by source_cfg.c) */
 	const char *conf_file;
 	int conf_line;
 	struct server *next;          /* in be->srv, config order */
@@ -49,8 +59,16 @@ struct server {
 	                               * maxconn slots (lb/queue.c) */
 	struct list queue;            /* exchanges waiting for this server */
 	unsigned nb_pend;             /* their number (atomic) */
-	struct list idle[MAX_THREADS];/* per-thread idle server connections (LIFO) */
-	unsigned nb_idle[MAX_THREADS];
+	/* idle connections, per thread (lb/server.c): "idle" ones served one
+	 * request so far, "safe" ones more (reuse proved to work); LIFO */
+	struct list idle[MAX_THREADS];
+	struct list safe[MAX_THREADS];
+	unsigned nb_idle[MAX_THREADS];  /* idle + safe on the thread */
+	unsigned pool_low[MAX_THREADS]; /* lowest nb_idle seen since the last purge */
+	unsigned idle_total;          /* idle + safe, all threads (atomic) */
+	unsigned pool_max;            /* pool-max-conn: most idle conns kept, UINT_MAX = no limit */
+	unsigned pool_min;            /* pool-low-conn: idle conns the purge keeps (per thread) */
+	unsigned purge_delay;         /* pool-purge-delay: half-life of unused idle conns (ms) */
 	struct srv_counters *ctr;     /* per-thread rows in shared memory, as proxy.ctr */
 };
 

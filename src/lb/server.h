@@ -7,9 +7,10 @@
 struct conn;
 struct task;
 
-/* Take the most recently parked idle connection to srv on this thread
- * (LIFO: the warmest), now owned by <owner>; NULL when none. */
-struct conn *srv_take_idle(struct server *srv, struct task *owner);
+/* An idle connection to srv on this thread for a request, following the
+ * backend's http-reuse strategy (<not_first>: the request is not the first
+ * of its client connection), now owned by <owner>; NULL when none fits. */
+struct conn *srv_take_idle(struct server *srv, struct task *owner, int not_first);
 /* Park a connection that finished a clean exchange. It holds no buffer;
  * any event on it (close, stray data) closes it. Closes it instead when the
  * thread is stopping or the list is full. */

@@ -1,5 +1,6 @@
 /* server_cfg.c: the "server" and "balance" keywords of backend and listen
  * sections, and the server checks after parsing. */
+#include <limits.h>
 #include <string.h>
 
 #include "cfg/cfg.h"
@@ -47,6 +48,8 @@ static int kw_server(struct cfg_ctx *ctx, int argc, char **args)
 	srv->addrlen = len;
 	srv->addr_str = cfg_strdup(args[2]);
 	srv->weight = 1;
+	srv->pool_max = UINT_MAX;
+	srv->purge_delay = 5000;
 	srv->conf_file = ctx->file;
 	srv->conf_line = ctx->line;
 	for (i = 0; i < MAX_THREADS; i++)
@@ -100,7 +103,32 @@ static int srv_kw_maxconn(struct cfg_ctx *ctx, struct server *srv, char **args)
 	return 0;
 }
 
+/* "pool-max-conn N" (-1: no limit), "pool-low-conn N", "pool-purge-delay T" */
+static int srv_kw_pool(struct cfg_ctx *ctx, struct server *srv, char **args)
+{
+	unsigned long long v;
+	char kw[80];
+
+	snprintf(kw, sizeof(kw), "server %s %s", srv->id, args[0]);
+	if (strcmp(args[0], "pool-purge-delay") == 0)
+		return cfg_get_time(ctx, kw, args[1], &srv->purge_delay);
+	if (strcmp(args[0], "pool-max-conn") == 0 && strcmp(args[1], "-1") == 0) {
+		srv->pool_max = UINT_MAX;
+		return 0;
+	}
+	if (cfg_get_uint(ctx, kw, args[1], 0, 1000000, &v) < 0)
+		return -1;
+	if (strcmp(args[0], "pool-max-conn") == 0)
+		srv->pool_max = (unsigned)v;
+	else
+		srv->pool_min = (unsigned)v;
+	return 0;
+}
+
 static const struct srv_kw srv_kws[] = {
+	{ "pool-max-conn",    1, "pool-max-conn <number|-1>", srv_kw_pool },
+	{ "pool-low-conn",    1, "pool-low-conn <number>",    srv_kw_pool },
+	{ "pool-purge-delay", 1, "pool-purge-delay <time>",   srv_kw_pool },
 	{ "weight",   1, "weight <0-256>",   srv_kw_weight },
 	{ "maxconn",  1, "maxconn <number>", srv_kw_maxconn },
 	{ "maxqueue", 1, "maxqueue <number>", srv_kw_maxconn },

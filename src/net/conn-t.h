@@ -45,6 +45,7 @@ struct conn {
 	struct fd_handler fdh;       /* fd and poller callback */
 	const struct xprt_ops *xprt;
 	struct task *owner;          /* woken on events */
+	unsigned nb_req;             /* requests sent over it (server side) */
 	void *srv;                   /* server this conn goes to (server side) */
 	struct list idle;            /* in srv->idle[tid] while idle */
 	struct list th_idle;         /* in th->idle_srv while idle */

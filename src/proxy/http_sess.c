@@ -34,12 +34,18 @@ static void sess_process(struct task *t, void *ctx);
 
 /* ---------- session ---------- */
 
-void http_sess_accept(struct listener *li, int fd, const struct sockaddr_storage *peer)
+/* A session on client connection <cli>, or when it is NULL on the accepted
+ * socket <fd> from <peer>. */
+static void sess_new(struct listener *li, struct conn *cli, int fd,
+		     const struct sockaddr_storage *peer)
 {
 	struct h1_sess *s = pool_alloc(pool_sess);
 
 	if (!s) {
-		close(fd);
+		if (cli)
+			conn_free(&cli);
+		else
+			close(fd);
 		listener_conn_done(li);
 		return;
 	}
@@ -49,7 +55,9 @@ void http_sess_accept(struct listener *li, int fd, const struct sockaddr_storage
 	s->fe = li->fe;
 	task_init(&s->task, sess_process, s);
 	buf_wait_init(&s->bw, &s->task, tid);
-	s->cli = conn_new_accepted(fd, peer, &s->task);
+	if (cli)
+		conn_set_owner(cli, &s->task);
+	s->cli = cli ? cli : conn_new_accepted(fd, peer, &s->task);
 	if (!s->cli) {
 		pool_free(pool_sess, s);
 		listener_conn_done(li);
@@ -65,6 +73,16 @@ void http_sess_accept(struct listener *li, int fd, const struct sockaddr_storage
 	task_wakeup(&s->task);
 }
 
+void http_sess_accept(struct listener *li, int fd, const struct sockaddr_storage *peer)
+{
+	sess_new(li, NULL, fd, peer);
+}
+
+void http_sess_accept_conn(struct listener *li, struct conn *cli)
+{
+	sess_new(li, cli, -1, NULL);
+}
+
 static void strm_free(struct stream **ps);
 static void strm_release_server(struct stream *st);
 
@@ -74,6 +92,7 @@ static void sess_free(struct h1_sess *s, const char *why)
 	if (s->strm)
 		strm_free(&s->strm);
 	hlog_sess_close(s, why);
+	conn_free(&s->priv);
 	buf_wait_cancel(&s->bw);
 	task_cancel(&s->task);
 	list_del_init(&s->th_list);
@@ -257,8 +276,19 @@ static int strm_connect(struct stream *st)
 	struct server *srv = st->srv;
 	struct conn *c = NULL;
 
-	if (!(st->flags & STRM_F_UPGRADE) && !st->reuse_retried && !st->conn_retries)
-		c = srv_take_idle(srv, &st->sess->task);
+	if (st->sess->priv) {
+		/* http-reuse never: only this client's own previous connection */
+		if (st->sess->priv->srv == srv && !st->reuse_retried && !st->conn_retries &&
+		    !(st->flags & STRM_F_UPGRADE)) {
+			c = st->sess->priv;
+			c->flags = CO_FL_SERVER | CO_FL_REUSED | CO_FL_WR_READY |
+				   (c->flags & (CO_FL_ERROR | CO_FL_RD_SH | CO_FL_PEER_HUP));
+		} else
+			conn_free(&st->sess->priv);
+		st->sess->priv = NULL;
+	}
+	if (!c && !(st->flags & STRM_F_UPGRADE) && !st->reuse_retried && !st->conn_retries)
+		c = srv_take_idle(srv, &st->sess->task, st->sess->nb_req > 1);
 	if (c) {
 		srv->ctr[tid].reused++;
 	} else {
@@ -272,6 +302,7 @@ static int strm_connect(struct stream *st)
 		st->connect_exp = tick_add(now_ms, st->be->timeout.connect);
 	}
 	st->srvc = c;
+	c->nb_req++;
 	st->srv_act = now_ms;
 	hlog_bereq(st, !!(c->flags & CO_FL_REUSED));
 	return 0;
@@ -870,7 +901,12 @@ static int strm_end(struct h1_sess *s)
 
 	if (st->srvc && !(st->flags & (STRM_F_SRV_CLOSE | STRM_F_ABORT)) &&
 	    (st->flags & STRM_F_REQ_SENT) && !st->rsp_in.data) {
-		srv_park_idle(st->srv, st->srvc);
+		if (st->be->reuse == PX_REUSE_NEVER && !close_cli && !(s->flags & SESS_F_STOP)) {
+			s->priv = st->srvc;         /* stays with its client */
+			s->priv->flags &= ~CO_FL_REUSED;
+		} else {
+			srv_park_idle(st->srv, st->srvc);
+		}
 		st->srvc = NULL;
 	}
 	if (st->flags & STRM_F_ABORT) {
@@ -1122,7 +1158,13 @@ static void sess_process(struct task *t, void *ctx)
 
 		progress = 0;
 		if (!s->strm) {
-			int r = sess_head(s);
+			int r;
+
+			/* a private server connection that speaks or closes while
+			 * idle is of no more use */
+			if (s->priv && (s->priv->flags & (CO_FL_RD_READY | CO_FL_PEER_HUP | CO_FL_ERROR)))
+				conn_free(&s->priv);
+			r = sess_head(s);
 
 			if (r < 0)
 				return;

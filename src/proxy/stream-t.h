@@ -86,6 +86,7 @@ struct h1_sess {
 	struct proxy *fe;
 	struct stream *strm;
 	struct buffer ibuf;          /* request bytes */
+	struct conn *priv;           /* http-reuse never: this client's idle server conn */
 	struct buf_wait bw;          /* queued here when no buffer is available */
 	struct list th_list;         /* in th->sessions */
 	uint64_t req_exp;            /* http-request deadline of the head being read */

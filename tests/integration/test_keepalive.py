@@ -26,8 +26,10 @@ def test_keepalive_reuses_one_server_connection(sluice, origin):
 
 
 def test_server_connection_reused_across_clients(sluice, origin):
+    """With http-reuse always, a new client's first request may take an
+    idle connection another client left."""
     port = st.free_port()
-    s = sluice(st.http_cfg(port, ["s1 %d" % origin.port]))
+    s = sluice(st.http_cfg(port, ["s1 %d" % origin.port], be="http-reuse always"))
     for i in range(3):
         with st.Client(port) as c:
             c.request("GET", "/id")
@@ -83,7 +85,7 @@ def test_idle_server_connection_closed_by_server(sluice, origin):
     """An idle pooled connection the origin closed must not turn the next
     request into an error."""
     port = st.free_port()
-    s = sluice(st.http_cfg(port, ["s1 %d" % origin.port]))
+    s = sluice(st.http_cfg(port, ["s1 %d" % origin.port], be="http-reuse always"))
     assert st.get(port, "/id?idle_ms=100").status == 200
     time.sleep(0.4)
     for _ in range(3):

@@ -1,0 +1,100 @@
+"""http-reuse strategies (never, safe, aggressive, always), observed as
+connections accepted by the origin, and the idle pool limits and purge."""
+
+import time
+
+import sluicetest as st
+
+
+def clients_then_second_requests(port, n):
+    """n clients one after the other making one request each, then one
+    client making n requests on one connection."""
+    for _ in range(n):
+        with st.Client(port) as c:
+            c.request("GET", "/id")
+            assert c.read_response().status == 200
+    with st.Client(port) as c:
+        for _ in range(n):
+            c.request("GET", "/id")
+            assert c.read_response().status == 200
+
+
+def origin_conns(sluice, origin, strategy, n=3, extra=""):
+    port = st.free_port()
+    before = origin.count()
+    s = sluice(st.http_cfg(port, ["s1 %d %s" % (origin.port, extra)],
+                           be="http-reuse %s" % strategy))
+    clients_then_second_requests(port, n)
+    # each count() query is a connection of its own to the origin
+    return origin.count() - before - 1, s
+
+
+def test_never_keeps_connections_private(sluice, origin):
+    # 3 single-request clients: 3 connections; the last client's 3 requests
+    # share its own connection: 1 more
+    conns, s = origin_conns(sluice, origin, "never")
+    assert conns == 4, conns
+    s.wait_stats({"srv.be.s1.idle": 0, "srv.be.s1.reused": 2})
+
+
+def test_safe_first_requests_never_reuse(sluice, origin):
+    # first requests always open a connection (3 + 1); the last client's
+    # second and third requests take idle ones
+    conns, s = origin_conns(sluice, origin, "safe")
+    assert conns == 4, conns
+    s.wait_stats({"srv.be.s1.reused": 2})
+
+
+def test_aggressive_first_requests_use_safe_connections_only(sluice, origin):
+    # the first clients find no proven ("safe") connection: 3 new ones; the
+    # last client's first request too (the pool holds unproven ones): 4;
+    # its next requests validate idle connections
+    conns, s = origin_conns(sluice, origin, "aggressive")
+    assert conns == 4, conns
+    port = s.port
+    # now proven connections exist: a new client's first request reuses one
+    before = origin.count()
+    with st.Client(port) as c:
+        c.request("GET", "/id")
+        assert c.read_response().status == 200
+    assert origin.count() == before + 1
+
+
+def test_always_reuses_for_first_requests(sluice, origin):
+    conns, s = origin_conns(sluice, origin, "always")
+    assert conns == 1, conns
+    s.wait_stats({"srv.be.s1.reused": 5, "srv.be.s1.conns": 1})
+
+
+def test_pool_max_conn_bounds_idle_connections(sluice, origin):
+    port = st.free_port()
+    s = sluice(st.http_cfg(port, ["s1 %d pool-max-conn 2" % origin.port],
+                           be="http-reuse always"))
+    clients = [st.Client(port) for _ in range(5)]
+    for c in clients:
+        c.request("GET", "/slow?ms=200")
+    for c in clients:
+        assert c.read_response().status == 200
+        c.close()
+    assert st.wait_until(lambda: s.stats()["srv.be.s1.idle"] == 2), s.stats()
+
+
+def test_idle_purge_halves_unused_connections(sluice, origin):
+    """Unused idle connections above pool-low-conn go away by half-lives."""
+    port = st.free_port()
+    s = sluice(st.http_cfg(port, ["s1 %d pool-purge-delay 500ms pool-low-conn 1"
+                                  % origin.port], be="http-reuse always"))
+    clients = [st.Client(port) for _ in range(9)]
+    for c in clients:
+        c.request("GET", "/slow?ms=200")
+    for c in clients:
+        assert c.read_response().status == 200
+        c.close()
+    assert st.wait_until(lambda: s.stats()["srv.be.s1.idle"] == 9), s.stats()
+    # about half of the 8 above the minimum go per 500 ms; never below 1
+    time.sleep(1.6)
+    idle = s.stats()["srv.be.s1.idle"]
+    assert 1 <= idle <= 4, idle
+    assert st.wait_until(lambda: s.stats()["srv.be.s1.idle"] == 1, timeout=6), s.stats()
+    time.sleep(1.0)
+    assert s.stats()["srv.be.s1.idle"] == 1
