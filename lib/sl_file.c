@@ -140,7 +140,8 @@ int sl_writer_close(struct sl_writer **wp)
 
 /* ---------------------------------------------------------------- reader */
 
-int sl_cursor_open_file(struct sl_cursor **cp, const char *path)
+int sl_cursor_open_file(struct sl_cursor **cp, const char *path,
+			unsigned flags)
 {
 	unsigned char head[FILE_HEAD_SIZE];
 	struct sl_cursor *c;
@@ -201,6 +202,7 @@ int sl_cursor_open_file(struct sl_cursor **cp, const char *path)
 		return sli_err(SL_ENOMEM, "out of memory");
 	}
 	c->magic = SLI_CURSOR_MAGIC;
+	c->flags = flags;
 	c->fp = fp;
 	c->own_fp = fp != stdin;
 	c->pos = head_size;

@@ -67,7 +67,7 @@ static int attach(struct follow *f)
 	int ret;
 
 	if (o->file) {
-		ret = sl_cursor_open_file(&f->c, o->file);
+		ret = sl_cursor_open_file(&f->c, o->file, 0);
 		if (ret == 0)
 			notice(f, SL_EV_ATTACHED, "reading binary log file %s",
 			       o->file);

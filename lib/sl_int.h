@@ -92,7 +92,24 @@ struct sl_cursor {
 	void *fp;                /* FILE * */
 	int own_fp;
 	char *fpath;
+	/* the records a head record (ReqHead...) expands into, still to be
+	 * returned: their payloads are NUL-separated in xbuf */
+	struct sli_xrec *xq;
+	size_t xn, xi, xcap;
+	char *xbuf;
+	size_t xbufsz;
 };
+
+struct sli_xrec {
+	unsigned tag, flags;
+	uint32_t vxid, len;
+	size_t off;              /* in xbuf */
+};
+
+/* sl_head.c */
+int sli_head_expand(struct sl_cursor *c, const struct sl_record *head);
+int sli_head_next(struct sl_cursor *c, struct sl_record *rec);
+int sli_is_head_tag(unsigned tag);
 
 /* sl_file.c */
 int sli_file_next(struct sl_cursor *c, struct sl_record *rec);

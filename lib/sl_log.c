@@ -260,7 +260,8 @@ static void settle(struct sl_cursor *c, uint64_t w)
 	c->base = r1 >= c->seen ? r1 - c->seen : 0;
 }
 
-int sl_cursor_next(struct sl_cursor *c, struct sl_record *rec)
+/* The next record of the ring or of the file, as written. */
+static int raw_next(struct sl_cursor *c, struct sl_record *rec)
 {
 	struct sl_shm *shm = c->shm;
 	const uint64_t *ring;
@@ -376,6 +377,25 @@ int sl_cursor_next(struct sl_cursor *c, struct sl_record *rec)
 	return SL_NEXT_NONE;
 }
 
+int sl_cursor_next(struct sl_cursor *c, struct sl_record *rec)
+{
+	int ret;
+
+	if (c->xi < c->xn)
+		return sli_head_next(c, rec);
+	ret = raw_next(c, rec);
+	if (ret == SL_NEXT_RECORD && !(c->flags & SL_CURSOR_HEADS) &&
+	    sli_is_head_tag(rec->tag)) {
+		ret = sli_head_expand(c, rec);
+		if (ret < 0)
+			return ret;
+		if (c->xn)
+			return sli_head_next(c, rec);
+		return SL_NEXT_RECORD;       /* nothing in it: as it is */
+	}
+	return ret;
+}
+
 void sl_cursor_stats(const struct sl_cursor *c, struct sl_cursor_stats *st)
 {
 	*st = c->st;
@@ -390,6 +410,8 @@ void sl_cursor_free(struct sl_cursor **cp)
 		return;
 	if (!c->shm)
 		sli_file_close(c);
+	free(c->xq);
+	free(c->xbuf);
 	free(c->buf);
 	c->magic = 0;
 	free(c);

@@ -187,16 +187,20 @@ struct sl_record {
 
 struct sl_cursor;
 
-#define SL_CURSOR_HEAD 0x0U  /* from the oldest record still in the ring */
-#define SL_CURSOR_TAIL 0x1U  /* from now: only records written from now on */
+#define SL_CURSOR_HEAD  0x0U /* from the oldest record still in the ring */
+#define SL_CURSOR_TAIL  0x1U /* from now: only records written from now on */
+#define SL_CURSOR_HEADS 0x2U /* return head records (ReqHead, RespHead,
+                              * BereqHead, BerespHead) as written, instead
+                              * of expanded (see sl_cursor_next()) */
 
 /* A cursor on the log ring of shm. Returns 0, SL_ENOLOG, SL_ENOMEM. */
 int sl_cursor_new(struct sl_cursor **cp, struct sl_shm *shm, unsigned flags);
 
-/* A cursor on a binary log file written by sl_writer ("-" is stdin).
- * Returns 0, SL_ENOENT, SL_ESYS, SL_EVERSION, SL_ECORRUPT (not such a
- * file), SL_ENOMEM. */
-int sl_cursor_open_file(struct sl_cursor **cp, const char *path);
+/* A cursor on a binary log file written by sl_writer ("-" is stdin);
+ * flags: SL_CURSOR_HEADS or 0. Returns 0, SL_ENOENT, SL_ESYS, SL_EVERSION,
+ * SL_ECORRUPT (not such a file), SL_ENOMEM. */
+int sl_cursor_open_file(struct sl_cursor **cp, const char *path,
+			unsigned flags);
 
 /* sl_cursor_next() results (>= 0); errors are negative SL_E* codes. */
 enum sl_next {
@@ -215,7 +219,13 @@ enum sl_next {
 /* The next record. The payload is copied out of the ring and checked
  * against the lap stamp and the write position after the copy, so a
  * record overwritten while being read is never returned (it counts as
- * lost). WRAP records are skipped. Returns an enum sl_next value or
+ * lost). WRAP records are skipped. A head record (ReqHead: the start line
+ * and the header lines of a message, CRLF-separated) is returned as the
+ * records it stands for, one per call, with the head's vxid: ReqMethod,
+ * ReqURL, ReqProtocol, then one ReqHeader per header line (RespHead:
+ * RespProtocol, RespStatus, RespReason, RespHeader...; likewise Bereq and
+ * Beresp), side flags set, SL_F_TRUNC on the last one if the head was cut;
+ * unless the cursor has SL_CURSOR_HEADS. Returns an enum sl_next value or
  * SL_ECORRUPT (file cursor: bad record; ring cursor: the file was found
  * truncated by sl_check()), SL_ENOMEM. */
 int sl_cursor_next(struct sl_cursor *c, struct sl_record *rec);

@@ -42,6 +42,7 @@
 #include "shm/counters.h"
 #include "mem/buf.h"
 #include "mem/pool.h"
+#include "lb/check.h"
 #include "ctl/ctl.h"
 
 #ifndef SLUICE_VERSION
@@ -135,6 +136,7 @@ static void show_help(FILE *out)
 	      "  show info   process information, one KEY VALUE per line\n"
 	      "  show stat   frontend, backend and server counters, one KEY VALUE per line\n"
 	      "  show pools  memory pools: object size, allocated, used, cached, failures\n"
+	      "  show servers state  one line per server: state, effective weight, last check\n"
 	      "  quit        close this connection\n"
 	      "\n", out);
 }
@@ -182,6 +184,9 @@ static int ctl_exec_one(char *line, FILE *out, int *interactive)
 		show_stat(out);
 	else if (n == 2 && strcmp(w[0], "show") == 0 && strcmp(w[1], "info") == 0)
 		show_info(out);
+	else if (n == 3 && strcmp(w[0], "show") == 0 && strcmp(w[1], "servers") == 0 &&
+		 strcmp(w[2], "state") == 0)
+		check_show_servers(out);
 	else if (n == 2 && strcmp(w[0], "show") == 0 && strcmp(w[1], "pools") == 0) {
 		pool_dump_stats(out);
 		fputc('\n', out);

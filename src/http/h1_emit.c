@@ -95,11 +95,12 @@ static void wr_headers(struct wr *w, const struct http_msg *m, const struct h1_e
 {
 	struct ist tok[MAX_CONN_TOKENS];
 	unsigned nt = conn_tokens(m, tok);
-	int has_xff = 0;
 
 	for (unsigned i = 0; i < m->nb_hdrs; i++) {
 		const struct http_hdr *h = &m->hdrs[i];
 
+		if (!h->n.len)
+			continue;              /* removed by the caller */
 		if (is_hop_by_hop(h->n, tok, nt)) {
 			/* A Transfer-Encoding we cannot rebuild (response body
 			 * delimited by close) is passed as received. */
@@ -133,9 +134,10 @@ static void wr_headers(struct wr *w, const struct http_msg *m, const struct h1_e
 	}
 	if (o->xff_name.len) {
 		/* if-none: the caller passes xff_name only when it must be added */
-		(void)has_xff;
 		wr_hdr(w, o->xff_name, o->xff_value);
 	}
+	for (unsigned i = 0; i < o->nb_extra; i++)
+		wr_hdr(w, o->extra[i].n, o->extra[i].v);
 	wr_put(w, "\r\n", 2);
 }
 

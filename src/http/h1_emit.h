@@ -14,7 +14,13 @@ struct h1_emit_opts {
 	int version_10;               /* send HTTP/1.0 on the request line */
 	struct ist xff_name;          /* header to add with xff_value, len 0 = none */
 	struct ist xff_value;
+	const struct http_hdr *extra; /* more headers to append (Set-Cookie...) */
+	unsigned nb_extra;
 };
+
+/* Callers may edit a parsed message before emitting it: a header whose
+ * name is emptied (n.len = 0) is dropped, and a value may point anywhere
+ * that stays valid until the emit call returns. */
 
 /* Append a request head for the server to out. The message's framing
  * (HTTP_MF_CL / HTTP_MF_CHUNKED) decides Content-Length/Transfer-Encoding.

@@ -43,6 +43,7 @@ struct server {
 	unsigned flags;               /* SRV_F_* */
 	unsigned maxconn;             /* 0 = unlimited; beyond, requests queue */
 	unsigned maxqueue;            /* 0 = unlimited queue */
+	char *cookie;                 /* "cookie VALUE": persistence id, NULL = none */
 	unsigned proxy_proto;         /* SRV_PP_* */
 	struct source_cfg *source;    /* "source" of the server or its backend, or NULL
 	                               * (net/source_cfg.h; owned by source_cfg.c) */

@@ -1,5 +1,5 @@
-/* server_cfg.c: the "server" and "balance" keywords of backend and listen
- * sections, and the server checks after parsing. */
+/* server_cfg.c: the "server", "balance" and "hash-type" keywords of backend
+ * and listen sections, and the server checks after parsing. */
 #include <limits.h>
 #include <string.h>
 
@@ -193,26 +193,223 @@ static const struct cfg_kw lb_kws[] = {
 CFG_REGISTER_KEYWORDS(lb_kws);
 SRV_REGISTER_KEYWORDS(srv_kws);
 
+/* ---------------------------------------------------- balance, hash-type
+ * "balance" parses into a fresh struct lb_conf (keeping hash-type), which
+ * replaces the proxy's only when the whole line is valid. */
+
+#define BALANCE_USAGE   "balance <algorithm> [<arguments>]"
+#define BALANCE_ALGOS   "roundrobin, static-rr, leastconn, first, source, uri, url_param, " \
+			"hdr(<name>), random"
+#define URI_USAGE       "balance uri [whole] [len <n>] [depth <n>] [path-only]"
+#define URL_PARAM_USAGE "balance url_param <param>"
+#define HDR_USAGE       "balance hdr(<name>) [use_domain_only]"
+#define RANDOM_USAGE    "balance random[(<draws>)] or balance random [draws <n>]"
+#define HASH_TYPE_USAGE "hash-type map-based|consistent [<function>] [avalanche]"
+#define DRAWS_MAX       100
+
+static int balance_uri(struct cfg_ctx *ctx, int argc, char **args, struct lb_conf *c)
+{
+	unsigned long long v;
+
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(args[i], "whole") == 0) {
+			c->flags |= LB_URI_WHOLE;
+		} else if (strcmp(args[i], "path-only") == 0) {
+			c->flags |= LB_URI_PATH_ONLY;
+		} else if (strcmp(args[i], "len") == 0 || strcmp(args[i], "depth") == 0) {
+			char kw[32];
+
+			if (i + 1 >= argc)
+				return cfg_alert(ctx, "'balance uri': '%s' needs a number (expected '" URI_USAGE "')",
+						 args[i]);
+			snprintf(kw, sizeof(kw), "balance uri %s", args[i]);
+			if (cfg_get_uint(ctx, kw, args[i + 1], 1, INT_MAX, &v) < 0)
+				return -1;
+			if (args[i][0] == 'l')
+				c->uri_len = (unsigned)v;
+			else
+				c->uri_depth = (unsigned)v;
+			i++;
+		} else {
+			return cfg_alert(ctx, "'balance uri': unknown argument '%s' (expected '" URI_USAGE "')",
+					 args[i]);
+		}
+	}
+	return 0;
+}
+
+static int balance_url_param(struct cfg_ctx *ctx, int argc, char **args, struct lb_conf *c)
+{
+	if (argc < 3 || !*args[2])
+		return cfg_alert(ctx, "'balance url_param': missing parameter name (expected '"
+				 URL_PARAM_USAGE "')");
+	if (argc > 3) {
+		if (strcmp(args[3], "check_post") == 0)
+			return cfg_alert(ctx, "'balance url_param': 'check_post' is not supported "
+					 "(parameters are looked up in the query string only)");
+		return cfg_alert(ctx, "'balance url_param': unexpected '%s' after the parameter name "
+				 "(expected '" URL_PARAM_USAGE "')", args[3]);
+	}
+	c->param = cfg_strdup(args[2]);
+	c->param_len = strlen(c->param);
+	return 0;
+}
+
+static int is_token(const char *s, size_t len)
+{
+	static const char tchar[] = "!#$%&'*+-.^_`|~";
+
+	if (!len)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = s[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+		      (ch && strchr(tchar, ch))))
+			return 0;
+	}
+	return 1;
+}
+
+/* args[1] is "hdr(<name>)" */
+static int balance_hdr(struct cfg_ctx *ctx, int argc, char **args, struct lb_conf *c)
+{
+	const char *name = args[1] + 4;
+	size_t len = strlen(name);
+
+	if (!len || name[len - 1] != ')')
+		return cfg_alert(ctx, "'balance %s': missing ')' (expected '" HDR_USAGE "')", args[1]);
+	len--;
+	if (!len)
+		return cfg_alert(ctx, "'balance hdr()': missing header name (expected '" HDR_USAGE "')");
+	if (!is_token(name, len))
+		return cfg_alert(ctx, "'balance %s': invalid header name '%.*s'", args[1], (int)len, name);
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(args[i], "use_domain_only") != 0)
+			return cfg_alert(ctx, "'balance %s': unknown argument '%s' (expected '" HDR_USAGE "')",
+					 args[1], args[i]);
+		c->flags |= LB_HDR_DOMAIN;
+	}
+	c->param = cfg_calloc(1, len + 1);
+	memcpy(c->param, name, len);
+	c->param_len = len;
+	return 0;
+}
+
+/* args[1] is "random" or "random(<draws>)" */
+static int balance_random(struct cfg_ctx *ctx, int argc, char **args, struct lb_conf *c)
+{
+	const char *draws = NULL;
+	unsigned long long v;
+	char num[32];
+
+	if (args[1][6] == '(') {
+		size_t len = strlen(args[1] + 7);
+
+		if (!len || args[1][6 + len] != ')' || len > sizeof(num))
+			return cfg_alert(ctx, "'balance %s': malformed draws (expected '" RANDOM_USAGE "')",
+					 args[1]);
+		memcpy(num, args[1] + 7, len - 1);
+		num[len - 1] = 0;
+		draws = num;
+		if (argc > 2)
+			return cfg_alert(ctx, "'balance %s': unexpected '%s' (expected '" RANDOM_USAGE "')",
+					 args[1], args[2]);
+	} else if (argc > 2) {
+		if (strcmp(args[2], "draws") != 0 || argc != 4)
+			return cfg_alert(ctx, "'balance random': unexpected '%s' (expected '" RANDOM_USAGE "')",
+					 args[2]);
+		draws = args[3];
+	}
+	if (draws) {
+		if (cfg_get_uint(ctx, "balance random draws", draws, 1, DRAWS_MAX, &v) < 0)
+			return -1;
+		c->draws = (unsigned)v;
+	}
+	return 0;
+}
+
 static int kw_balance(struct cfg_ctx *ctx, int argc, char **args)
 {
-	const struct lb_ops *ops;
+	static const struct {
+		const char *algo;     /* as written; "(" ends a prefix */
+		const char *ops;      /* registered lb_ops name */
+		int (*parse)(struct cfg_ctx *ctx, int argc, char **args, struct lb_conf *c);
+	} algos[] = {
+		{ "roundrobin", "roundrobin", NULL },
+		{ "static-rr",  "static-rr",  NULL },
+		{ "leastconn",  "leastconn",  NULL },
+		{ "first",      "first",      NULL },
+		{ "source",     "source",     NULL },
+		{ "uri",        "uri",        balance_uri },
+		{ "url_param",  "url_param",  balance_url_param },
+		{ "hdr(",       "hdr",        balance_hdr },
+		{ "random(",    "random",     balance_random },
+		{ "random",     "random",     balance_random },
+	};
+	struct lb_conf c = { .hash_type = ctx->px->lbc.hash_type };
+	const struct lb_ops *ops = NULL;
+	size_t i;
 
-	if (cfg_check_argc(ctx, "balance", "balance roundrobin", argc, 1, 1, -1) < 0)
+	if (cfg_check_argc(ctx, "balance", BALANCE_USAGE, argc, 1, 1, -1) < 0)
 		return -1;
-	ops = lb_find(args[1]);
-	if (!ops)
-		return cfg_alert(ctx, "'balance': unsupported balance algorithm '%s' (supported: roundrobin)",
-				 args[1]);
-	if (argc > 2)
+	for (i = 0; i < ARRAY_SIZE(algos); i++) {
+		size_t len = strlen(algos[i].algo);
+		int prefix = algos[i].algo[len - 1] == '(';
+
+		if (prefix ? strncmp(args[1], algos[i].algo, len) == 0 : strcmp(args[1], algos[i].algo) == 0)
+			break;
+	}
+	if (i == ARRAY_SIZE(algos) || !(ops = lb_find(algos[i].ops)))
+		return cfg_alert(ctx, "'balance': unsupported balance algorithm '%s' (supported: "
+				 BALANCE_ALGOS ")", args[1]);
+	if (!algos[i].parse && argc > 2)
 		return cfg_alert(ctx, "'balance %s' takes no argument", args[1]);
+	if (algos[i].parse && algos[i].parse(ctx, argc, args, &c) < 0) {
+		lb_conf_free(&c);
+		return -1;
+	}
+	lb_conf_free(&ctx->px->lbc);
+	ctx->px->lbc = c;
 	ctx->px->lb = ops;
+	return 0;
+}
+
+static int kw_hash_type(struct cfg_ctx *ctx, int argc, char **args)
+{
+	static const char *const funcs[] = { "sdbm", "djb2", "wt6", "crc32", "none" };
+	enum lb_hash_type t;
+
+	if (cfg_check_argc(ctx, "hash-type", HASH_TYPE_USAGE, argc, 1, 1, 3) < 0)
+		return -1;
+	if (strcmp(args[1], "map-based") == 0)
+		t = LB_HASH_MAP_BASED;
+	else if (strcmp(args[1], "consistent") == 0)
+		t = LB_HASH_CONSISTENT;
+	else
+		return cfg_alert(ctx, "'hash-type': unknown method '%s' (expected '" HASH_TYPE_USAGE "')",
+				 args[1]);
+	for (int i = 2; i < argc; i++) {
+		int known = strcmp(args[i], "avalanche") == 0 && (i == argc - 1);
+
+		for (size_t f = 0; i == 2 && f < ARRAY_SIZE(funcs); f++)
+			known |= strcmp(args[i], funcs[f]) == 0;
+		if (!known)
+			return cfg_alert(ctx, "'hash-type': unknown %s '%s' (expected '" HASH_TYPE_USAGE "' "
+					 "with function sdbm, djb2, wt6, crc32 or none)",
+					 i == 2 ? "function" : "modifier", args[i]);
+		cfg_warn(ctx, "'hash-type': '%s' ignored: sluice hashes keys with XXH3", args[i]);
+	}
+	ctx->px->lbc.hash_type = t;
 	return 0;
 }
 
 static const struct cfg_kw server_kws[] = {
 	{ "server",  CFG_SEC_BACKEND | CFG_SEC_LISTEN, 0, 0, SERVER_USAGE, kw_server },
 	{ "balance", CFG_SEC_DEFAULTS | CFG_SEC_BACKEND | CFG_SEC_LISTEN, CFG_SEC_FRONTEND, 0,
-	             "balance roundrobin", kw_balance },
+	             BALANCE_USAGE, kw_balance },
+	{ "hash-type", CFG_SEC_DEFAULTS | CFG_SEC_BACKEND | CFG_SEC_LISTEN, CFG_SEC_FRONTEND, 0,
+	             HASH_TYPE_USAGE, kw_hash_type },
 	CFG_KW_END
 };
 CFG_REGISTER_KEYWORDS(server_kws);
@@ -242,6 +439,11 @@ static int server_check(void)
 			ret = cfg_alert_at(px->conf_file, px->conf_line,
 					   "backend '%s': no load-balancing algorithm 'roundrobin' is built in",
 					   px->id);
+		if (px->lb && (px->lb->flags & LB_ALGO_HTTP) && px->mode != PX_MODE_HTTP)
+			cfg_warn_at(px->conf_file, px->conf_line,
+				    "%s '%s': 'balance %s' needs 'mode http': its connections will be "
+				    "balanced round robin", (px->cap & PX_CAP_FE) ? "listen" : "backend",
+				    px->id, px->lb->name);
 		if (!px->srv && (!(px->cap & PX_CAP_FE) || px->defbe == px))
 			cfg_warn_at(px->conf_file, px->conf_line,
 				    "%s '%s' has no server: its requests will get a 503 response",

@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include "net/conn.h"
+#include "net/source_cfg.h"
 #include "core/task.h"
 #include "core/thread.h"
 #include "mem/pool.h"
@@ -84,6 +85,12 @@ struct conn *conn_new_accepted(int fd, const struct sockaddr_storage *peer, stru
 
 struct conn *conn_new_connect(const struct sockaddr_storage *addr, socklen_t alen, struct task *owner)
 {
+	return conn_new_connect_src(addr, alen, NULL, owner);
+}
+
+struct conn *conn_new_connect_src(const struct sockaddr_storage *addr, socklen_t alen,
+				  struct source_cfg *src, struct task *owner)
+{
 	struct conn *c;
 	int fd, one = 1, err;
 
@@ -92,6 +99,12 @@ struct conn *conn_new_connect(const struct sockaddr_storage *addr, socklen_t ale
 		return NULL;
 	if (addr->ss_family != AF_UNIX)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (src && addr->ss_family != AF_UNIX && source_apply(fd, src) < 0) {
+		err = errno;
+		close(fd);
+		errno = err;
+		return NULL;
+	}
 	c = conn_alloc(fd, owner);
 	if (!c) {
 		close(fd);

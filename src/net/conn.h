@@ -11,6 +11,13 @@ extern const struct xprt_ops xprt_raw;
 struct conn *conn_new_accepted(int fd, const struct sockaddr_storage *peer, struct task *owner);
 /* Start a non-blocking connect to addr. NULL on immediate failure (errno set). */
 struct conn *conn_new_connect(const struct sockaddr_storage *addr, socklen_t alen, struct task *owner);
+/* The same, bound first to the local address <src> ("source", see
+ * net/source_cfg.h; NULL: the kernel chooses). A server connection is
+ * opened with conn_new_connect_src(&srv->addr, srv->addrlen, srv->source,
+ * task). */
+struct source_cfg;
+struct conn *conn_new_connect_src(const struct sockaddr_storage *addr, socklen_t alen,
+				  struct source_cfg *src, struct task *owner);
 /* Closes the socket and frees the conn; clears *pc. */
 void conn_free(struct conn **pc);
 /* Check a pending connect: 1 established, 0 still pending, -1 failed. */

@@ -10,6 +10,8 @@ struct proxy;
 
 #define LI_MAGIC 0x4c49534eU
 
+#define LI_O_ACCEPT_PROXY 0x0001      /* "accept-proxy": a PROXY header comes first */
+
 struct listener {
 	unsigned magic;
 	struct proxy *fe;
@@ -19,6 +21,7 @@ struct listener {
 	const char *conf_file;
 	int conf_line;
 	unsigned mode;                /* unix socket permissions, 0 = default */
+	unsigned options;             /* LI_O_* */
 	int fds[MAX_THREADS];         /* per-thread SO_REUSEPORT socket, or one shared unix fd */
 	int paused[MAX_THREADS];      /* per-thread: accept paused by maxconn */
 	struct list list;             /* in fe->listeners */

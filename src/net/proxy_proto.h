@@ -74,4 +74,10 @@ int proxy_proto_build(const struct server *srv, const union conn_addr *client_sr
 int proxy_proto_build_conn(const struct server *srv, const struct conn *cli,
 			   char *out, size_t room);
 
+/* The header <srv> wants on a connection of sluice's own (a health check)
+ * on connected socket <fd>: v1 names the connection's own ends
+ * (getsockname/getpeername, as the specification advises, since some
+ * servers refuse UNKNOWN), v2 is LOCAL. Returns as proxy_proto_build(). */
+int proxy_proto_build_local(const struct server *srv, int fd, char *out, size_t room);
+
 #endif

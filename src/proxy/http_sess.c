@@ -16,6 +16,7 @@
 #include "proxy/proxy.h"
 #include "proxy/stream-t.h"
 #include "proxy/http_log.h"
+#include "proxy/cookie.h"
 #include "http/h1.h"
 #include "http/h1_emit.h"
 #include "net/conn.h"
@@ -231,6 +232,35 @@ static int strm_assign(struct stream *st, const struct lb_req *lr, struct server
 	return 0;
 }
 
+static __thread char ck_scratch[4096];
+static __thread struct http_hdr ck_extra[2];
+
+/* Cookie persistence: the server the client's cookie names takes the
+ * request, waiting in its own queue when full (up to maxqueue; beyond, the
+ * algorithm picks another). Returns 0 (st->srv set, queued, or no
+ * persistence: st->srv NULL), -1 after an error answer. */
+static int strm_persist(struct stream *st, struct http_msg *m)
+{
+	struct server *srv;
+
+	if (!st->be->ck.name || !(srv = cookie_req(st->be, m, ck_scratch, sizeof(ck_scratch))))
+		return 0;
+	st->flags |= STRM_F_CK_VALID;
+	if (srv_take_slot(srv)) {
+		st->srv = srv;
+		st->flags |= STRM_F_SLOT;
+		srv->ctr[tid].requests++;
+		return 0;
+	}
+	st->pc.task = &st->sess->task;
+	st->pc.tid = tid;
+	if (queue_add(st->be, srv, &st->pc) == 0)
+		st->flags |= STRM_F_QUEUED;
+	else
+		st->flags &= ~STRM_F_CK_VALID;    /* redispatched: a new cookie follows */
+	return 0;
+}
+
 static void strm_release_server(struct stream *st)
 {
 	if (st->flags & STRM_F_QUEUED)
@@ -292,7 +322,7 @@ static int strm_connect(struct stream *st)
 	if (c) {
 		srv->ctr[tid].reused++;
 	} else {
-		c = conn_new_connect(&srv->addr, srv->addrlen, &st->sess->task);
+		c = conn_new_connect_src(&srv->addr, srv->addrlen, srv->source, &st->sess->task);
 		if (!c) {
 			strm_conn_fail(st, strerror(errno));
 			return -1;
@@ -407,7 +437,8 @@ static int strm_start(struct h1_sess *s, struct http_msg *m, int len)
 			memcpy(&src, &s->cli->peer, sizeof(s->cli->peer));
 			lr.src = &src;
 		}
-		if (strm_assign(st, &lr, NULL) < 0) {
+		if (strm_persist(st, m) < 0 || (!st->srv && !(st->flags & STRM_F_QUEUED) &&
+						 strm_assign(st, &lr, NULL) < 0)) {
 			b_del(&s->ibuf, len);
 			return 0;
 		}
@@ -723,6 +754,10 @@ static int strm_rsp_head(struct stream *st)
 		o.conn = H1_CONN_CLOSE;
 	else if (!(st->req_mf & HTTP_MF_VER_11))
 		o.conn = H1_CONN_KAL;
+	if (st->be->ck.name)
+		o.nb_extra = cookie_rsp(st->be, st->srv, !!(st->flags & STRM_F_CK_VALID), &m,
+					ck_extra, ck_scratch, sizeof(ck_scratch));
+	o.extra = ck_extra;
 	if (strm_emit_final(st, &m, &o, r) < 0)
 		return 1;
 	if (st->flags & STRM_F_HEAD_KEPT) {

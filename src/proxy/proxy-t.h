@@ -6,9 +6,11 @@
 #include "core/list.h"
 #include "core/global-t.h"
 #include "shm/counters-t.h"
+#include "lb/lb-t.h"
 
 struct server;
 struct lb_ops;
+struct source_cfg;
 
 #define PX_MAGIC 0x50525859U
 
@@ -22,7 +24,17 @@ enum px_mode { PX_MODE_TCP = 0, PX_MODE_HTTP };
 #define PX_O_HTTP_SERVER_CLOSE 0x0004  /* option http-server-close */
 #define PX_O_HTTP_KEEP_ALIVE   0x0008  /* option http-keep-alive (default) */
 #define PX_O_HTTPCLOSE         0x0010  /* option httpclose */
+#define PX_O_ALLBACKUPS 0x0020
 #define PX_O_REDISPATCH        0x0040  /* option redispatch */
+
+/* cookie persistence modes and flags (px->ck.mode) */
+#define PX_CK_INSERT   0x01
+#define PX_CK_REWRITE  0x02
+#define PX_CK_PREFIX   0x04
+#define PX_CK_INDIRECT 0x10
+#define PX_CK_NOCACHE  0x20
+#define PX_CK_HTTPONLY 0x40
+#define PX_CK_SECURE   0x80
 
 /* http-reuse strategies (connection-reuse design note) */
 enum px_reuse { PX_REUSE_NEVER = 0, PX_REUSE_SAFE, PX_REUSE_AGGRESSIVE, PX_REUSE_ALWAYS };
@@ -65,14 +77,21 @@ struct proxy {
 	/* backend */
 	struct server *srv;           /* config order */
 	unsigned nb_srv;
-	const struct lb_ops *lb;
-	void *lb_ctx;
+	const struct lb_ops *lb;      /* "balance" algorithm */
+	struct lb_conf lbc;           /* its arguments and "hash-type" */
+	struct lb_state *lbs;         /* set and lock shared by algorithms (lb/lb.c) */
+	void *lb_ctx;                 /* the algorithm's own state */
+	struct source_cfg *source;     /* "source" (net/source_cfg.c), inherited from defaults */
 
 	/* both */
 	struct px_timeouts timeout;
 	unsigned options;             /* PX_O_* */
 	unsigned retries;             /* connect retries ("retries", default 3) */
 	enum px_reuse reuse;          /* "http-reuse", default safe */
+	struct px_cookie {            /* "cookie" persistence (proxy/cookie.c) */
+		char *name;           /* NULL: none */
+		unsigned mode;        /* PX_CK_* */
+	} ck;
 	struct list queue;            /* exchanges waiting for any server (lb/queue.c) */
 	unsigned nb_pend;             /* their number (atomic) */
 	char *fwdfor_hdr;             /* header name for forwardfor, default X-Forwarded-For */

@@ -3,6 +3,7 @@
 #include <unistd.h>
 #include "proxy/proxy.h"
 #include "net/listener.h"
+#include "net/handshake.h"
 
 struct proxy *px_select_backend(struct proxy *fe)
 {
@@ -15,9 +16,20 @@ struct proxy *px_select_backend(struct proxy *fe)
 	return fe->defbe;
 }
 
-static void px_accept(struct listener *li, int fd, const struct sockaddr_storage *peer)
+/* After an accept-proxy handshake (net/handshake.c). */
+static void px_accept_conn(struct listener *li, struct conn *c)
 {
 	if (li->fe->mode == PX_MODE_HTTP)
+		http_sess_accept_conn(li, c);
+	else
+		tcp_sess_accept_conn(li, c);
+}
+
+static void px_accept(struct listener *li, int fd, const struct sockaddr_storage *peer)
+{
+	if (li->options & LI_O_ACCEPT_PROXY)
+		handshake_start(li, fd, peer, px_accept_conn);
+	else if (li->fe->mode == PX_MODE_HTTP)
 		http_sess_accept(li, fd, peer);
 	else
 		tcp_sess_accept(li, fd, peer);

@@ -74,6 +74,10 @@ static struct proxy *proxy_new(const char *name, int cap, const struct cfg_ctx *
 	px->options = def->options;
 	px->retries = def->retries;
 	px->reuse = def->reuse;
+	if (def->ck.name && (cap & PX_CAP_BE)) {
+		px->ck.name = cfg_strdup(def->ck.name);
+		px->ck.mode = def->ck.mode;
+	}
 	if (def->fwdfor_hdr)
 		px->fwdfor_hdr = cfg_strdup(def->fwdfor_hdr);
 	if (cap & PX_CAP_FE)
@@ -83,8 +87,11 @@ static struct proxy *proxy_new(const char *name, int cap, const struct cfg_ctx *
 		px->defbe_conf_file = def->defbe_conf_file;
 		px->defbe_conf_line = def->defbe_conf_line;
 	}
-	if (cap & PX_CAP_BE)
+	if (cap & PX_CAP_BE) {
 		px->lb = def->lb;
+		lb_conf_copy(&px->lbc, &def->lbc);
+		px->source = def->source;
+	}
 	return px;
 }
 
@@ -122,8 +129,7 @@ static void proxy_free(struct proxy **ppx)
 		srv->magic = 0;
 		free(srv);
 	}
-	if (px->lb && px->lb_ctx && px->lb->deinit)
-		px->lb->deinit(px);
+	lb_deinit(px);
 	free(px->id);
 	free(px->defbe_name);
 	free(px->fwdfor_hdr);

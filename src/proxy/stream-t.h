@@ -33,6 +33,7 @@ enum body_mode { BM_NONE = 0, BM_CL, BM_CHUNKED, BM_CLOSE };
 #define STRM_F_SLOT        0x0200  /* holds a connection slot on srv (maxconn) */
 #define STRM_F_QUEUED      0x0400  /* waiting in a queue for a slot */
 #define STRM_F_RETRY       0x0800  /* waiting for the turn-around before a connect retry */
+#define STRM_F_CK_VALID    0x1000  /* the client's persistence cookie named our server */
 
 /* One request/response exchange; exists from a complete request head to the
  * end of the response. */

@@ -14,6 +14,7 @@
 #include "proxy/proxy.h"
 #include "net/conn.h"
 #include "net/listener.h"
+#include "net/proxy_proto.h"
 #include "lb/lb.h"
 #include "lb/server-t.h"
 #include "core/task.h"
@@ -323,23 +324,55 @@ end:
 	tcp_fwd_free(f);
 }
 
-void tcp_sess_accept(struct listener *li, int fd, const struct sockaddr_storage *peer)
+/* "send-proxy[-v2]": the PROXY header goes first, queued in the client to
+ * server buffer, which is sent before anything read from the client.
+ * Returns 0 or -1 (no buffer). */
+static int tcp_queue_proxy_hdr(struct tcp_fwd *f)
+{
+	char hdr[PROXY_BUILD_MAX];
+	int n = proxy_proto_build_conn(f->srv, f->cli, hdr, sizeof(hdr));
+
+	if (n <= 0)
+		return n;
+	if (b_alloc(&f->c2s.buf) < 0)
+		return -1;
+	memcpy(b_head(&f->c2s.buf), hdr, (size_t)n);
+	f->c2s.buf.data = (uint32_t)n;
+	return 0;
+}
+
+/* A session on client connection <cli>, or when it is NULL on the accepted
+ * socket <fd> from <peer>. */
+static void tcp_sess_new(struct listener *li, struct conn *cli, int fd,
+			 const struct sockaddr_storage *peer)
 {
 	struct proxy *fe = li->fe, *be = px_select_backend(fe);
 	struct tcp_fwd *f;
 	struct server *srv;
+	struct sockaddr_storage src;
+	struct lb_req lr = { .src = NULL };
 
-	struct lb_req lr = { .src = peer->ss_family == AF_UNIX ? NULL : peer };
-
+	if (cli && cli->peer.sa.sa_family != AF_UNIX) {
+		memset(&src, 0, sizeof(src));
+		memcpy(&src, &cli->peer, sizeof(cli->peer));
+		lr.src = &src;
+	} else if (!cli && peer->ss_family != AF_UNIX) {
+		lr.src = peer;
+	}
 	if (!be || !(srv = lb_pick(be, &lr)) || !(f = tcpf_new(li, fe, be))) {
 		if (be)
 			be->ctr[tid].no_srv++;
-		close(fd);
+		if (cli)
+			conn_free(&cli);
+		else
+			close(fd);
 		listener_conn_done(li);
 		return;
 	}
 	f->srv = srv;
-	f->cli = conn_new_accepted(fd, peer, &f->task);
+	if (cli)
+		conn_set_owner(cli, &f->task);
+	f->cli = cli ? cli : conn_new_accepted(fd, peer, &f->task);
 	if (!f->cli) {
 		f->srvc = NULL;
 		listener_conn_done(li);
@@ -348,7 +381,7 @@ void tcp_sess_accept(struct listener *li, int fd, const struct sockaddr_storage 
 		return;
 	}
 	tcp_log_open(f);
-	f->srvc = conn_new_connect(&srv->addr, srv->addrlen, &f->task);
+	f->srvc = conn_new_connect_src(&srv->addr, srv->addrlen, srv->source, &f->task);
 	srv->ctr[tid].conns++;
 	be->ctr[tid].requests++;
 	if (!f->srvc) {
@@ -356,8 +389,23 @@ void tcp_sess_accept(struct listener *li, int fd, const struct sockaddr_storage 
 		tcp_fwd_free(f);
 		return;
 	}
+	if (tcp_queue_proxy_hdr(f) < 0) {
+		f->why = "no buffer for the PROXY header";
+		tcp_fwd_free(f);
+		return;
+	}
 	f->connect_exp = tick_add(now_ms, be->timeout.connect);
 	task_wakeup(&f->task);
+}
+
+void tcp_sess_accept(struct listener *li, int fd, const struct sockaddr_storage *peer)
+{
+	tcp_sess_new(li, NULL, fd, peer);
+}
+
+void tcp_sess_accept_conn(struct listener *li, struct conn *cli)
+{
+	tcp_sess_new(li, cli, -1, NULL);
 }
 
 void tcp_tunnel_start(struct listener *li, struct proxy *fe, struct proxy *be,

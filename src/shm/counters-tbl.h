@@ -108,6 +108,14 @@ SRV_CTR(bytes_out,      COUNTER, CTR_STAT, NULL,
 	"bytes sent to the server", NULL)
 SRV_CTR(idle,           GAUGE,   CTR_STAT, ctr_live_srv_idle,
 	"idle connections kept open now (gauge)", NULL)
+SRV_CTR(checks_ok,      COUNTER, CTR_STAT, NULL,
+	"health checks passed", NULL)
+SRV_CTR(checks_failed,  COUNTER, CTR_STAT, NULL,
+	"health checks failed", NULL)
+SRV_CTR(downs,          COUNTER, CTR_STAT, NULL,
+	"times the health checks marked the server DOWN", NULL)
+SRV_CTR(ups,            COUNTER, CTR_STAT, NULL,
+	"times the health checks brought the server back UP", NULL)
 SRV_CTR_ARRAY(rsp, 6)
 SRV_CTR_ELEM(rsp, 0, rsp_other, COUNTER, 0, NULL,
 	"responses with any other status", NULL)

@@ -80,7 +80,7 @@ static void fuzz_file(const uint8_t *data, size_t size)
 		return;
 	if (write(fd, data, size) == (ssize_t)size) {
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-		if (sl_cursor_open_file(&c, path) == 0) {
+		if (sl_cursor_open_file(&c, path, 0) == 0) {
 			drain(c);
 			sl_cursor_free(&c);
 		}

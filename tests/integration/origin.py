@@ -130,6 +130,9 @@ class Request:
     def qint(self, name, default):
         return int(self.query.get(name, default))
 
+    def qstr(self, name, default=None):
+        return self.query.get(name, default)
+
 
 def read_head(rd):
     """Read a request head; None on a clean close before any byte."""
@@ -288,9 +291,13 @@ class Handler:
             out = {"method": req.method, "target": req.target,
                    "version": req.version, "headers": req.headers,
                    "body": body.decode("latin-1"), "trailers": req.trailers,
-                   "expect": saw_expect}
-            return self.respond(req, 200, json.dumps(out).encode(),
-                                [("Content-Type", "application/json")], close)
+                   "expect": saw_expect,
+                   "peer": list(self.sock.getpeername()[:2])}
+            extra = [("Content-Type", "application/json")]
+            setc = req.qstr("setcookie")
+            if setc:                      # /echo?setcookie=<urlencoded value>
+                extra.append(("Set-Cookie", setc))
+            return self.respond(req, 200, json.dumps(out).encode(), extra, close)
         if path == "/chunked":
             return self.chunked(req, close)
         if path == "/slow":

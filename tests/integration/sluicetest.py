@@ -119,6 +119,10 @@ class Response:
     def header_all(self, name):
         return [v for k, v in self.headers if k.lower() == name.lower()]
 
+    def json(self):
+        import json
+        return json.loads(self.body)
+
     def has_token(self, name, token):
         """Whether a comma-separated header (e.g. Connection) holds token."""
         for v in self.header_all(name):

@@ -623,3 +623,36 @@ def test_the_example_program_reads_through_the_shared_library(seg):
     ldd = subprocess.run(["ldd", str(EXAMPLE)], capture_output=True,
                          text=True).stdout
     assert "libsluice.so.1 => " in ldd and "not found" not in ldd
+
+
+def test_head_records_are_expanded_for_every_reader(tmp_path):
+    """sluice logs each message head as one record (ReqHead...): the tools
+    see the records it stands for, live and from a binary file."""
+    seg = Segment(tmp_path / "h.shm", ring_size=8192)
+    seg.log_batch([
+        (TAG["Begin"], 9, b"req 0 rxreq", 1),
+        (TAG["ReqStart"], 9, b"10.1.2.3 5555 www", 1),
+        (TAG["ReqHead"], 9, b"POST /form?x=1 HTTP/1.1\r\nHost: h.example\r\n"
+         b"User-Agent: ua\r\nReferer: http://r/", 0),
+        (TAG["RespHead"], 9, b"HTTP/1.1 502 Bad Gateway\r\n"
+         b"Content-Length: 0", 0),
+        (TAG["RespAcct"], 9, b"90 0 90", 1),
+        (TAG["End"], 9, b"", 0)])
+    r = ok(run_tool("sluicelog", "-n", seg.path, "-d", "-g", "raw"))
+    assert [l.split(None, 3)[2:] for l in r.stdout.splitlines()] == [
+        ["Begin", "req 0 rxreq"], ["ReqStart", "10.1.2.3 5555 www"],
+        ["ReqMethod", "POST"], ["ReqURL", "/form?x=1"],
+        ["ReqProtocol", "HTTP/1.1"], ["ReqHeader", "Host: h.example"],
+        ["ReqHeader", "User-Agent: ua"], ["ReqHeader", "Referer: http://r/"],
+        ["RespProtocol", "HTTP/1.1"], ["RespStatus", "502"],
+        ["RespReason", "Bad Gateway"], ["RespHeader", "Content-Length: 0"],
+        ["RespAcct", "90 0 90"], ["End"]]
+    r = ok(run_tool("sluicencsa", "-n", seg.path, "-d", "-q",
+                    "status >= 500 and host == h.example"))
+    assert r.stdout == ('10.1.2.3 - - [-] "POST /form?x=1 HTTP/1.1" 502 - '
+                        '"http://r/" "ua"\n')
+    log = tmp_path / "h.bin"
+    ok(run_tool("sluicelog", "-n", seg.path, "-d", "-w", log))
+    r = ok(run_tool("sluicelog", "-r", log, "-q", "method == POST"))
+    assert "    c ReqURL         /form?x=1" in r.stdout
+    seg.close()

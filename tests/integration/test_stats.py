@@ -9,7 +9,8 @@ FE_COUNTERS = RSP_COUNTERS + ("conns", "cur_conns", "req_rejected",
                               "req_timeout", "cli_aborts", "denied_conn")
 BE_COUNTERS = RSP_COUNTERS + ("srv_errors", "srv_timeouts", "no_srv")
 SERVER_COUNTERS = ("conns", "reused", "requests", "connect_errors",
-                   "resp_errors", "timeouts", "bytes_in", "bytes_out", "idle")
+                   "resp_errors", "timeouts", "bytes_in", "bytes_out", "idle",
+                   "checks_ok", "checks_failed", "downs", "ups")
 
 
 def test_show_info(sluice, origin):

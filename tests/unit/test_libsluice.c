@@ -395,6 +395,74 @@ static void test_cursor(void)
 	seg_close(&s);
 }
 
+/* Head records come out expanded, one record per call. */
+static void expect(struct sl_cursor *c, unsigned tag, const char *data,
+		   unsigned flags, int line)
+{
+	struct sl_record r;
+	int ret = sl_cursor_next(c, &r);
+
+	if (!CHECK_AT(ret == SL_NEXT_RECORD && r.tag == tag &&
+		      !strcmp(r.data, data) && r.len == strlen(data) &&
+		      r.flags == flags && r.vxid == 5, __FILE__, line))
+		printf("  got %d %s [%s] flags %u vxid %u\n", ret,
+		       ret == SL_NEXT_RECORD ? sl_tag_name(r.tag) : "-",
+		       ret == SL_NEXT_RECORD ? r.data : "", r.flags, r.vxid);
+}
+#define EXPECT(c, tag, data, flags) expect(c, tag, data, flags, __LINE__)
+
+static void test_heads(void)
+{
+	struct sl_shm *shm;
+	struct sl_cursor *c, *raw;
+	struct sl_record r;
+	struct seg s;
+	uint64_t pos;
+
+	seg_create(&s, "heads", 1 << 16, 4096);
+	CHECK_INT(sl_open(&shm, s.path, 0), 0);
+	CHECK_INT(sl_cursor_new(&c, shm, SL_CURSOR_TAIL), 0);
+	CHECK_INT(sl_cursor_new(&raw, shm, SL_CURSOR_TAIL | SL_CURSOR_HEADS), 0);
+	seg_log(&s, SL_TAG_ReqHead, 5, "GET /a?b HTTP/1.1\r\nHost: x\r\n"
+		"\r\nA:  b c", 1);
+	seg_log(&s, SL_TAG_RespHead, 5, "HTTP/1.1 404 Not Found\nX: y", 1);
+	seg_log(&s, SL_TAG_BerespHead, 5, "HTTP/1.1 200 ", 1);
+	seg_log(&s, SL_TAG_BereqHead, 5, "", 1);
+	pos = seg_log(&s, SL_TAG_ReqHead, 5, "PUT /t HTTP/1.1\r\nX-Cut: ab", 1);
+	(void)pos;
+	EXPECT(c, SL_TAG_ReqMethod, "GET", SL_F_CLIENT);
+	EXPECT(c, SL_TAG_ReqURL, "/a?b", SL_F_CLIENT);
+	EXPECT(c, SL_TAG_ReqProtocol, "HTTP/1.1", SL_F_CLIENT);
+	EXPECT(c, SL_TAG_ReqHeader, "Host: x", SL_F_CLIENT);
+	EXPECT(c, SL_TAG_ReqHeader, "A:  b c", SL_F_CLIENT);
+	EXPECT(c, SL_TAG_RespProtocol, "HTTP/1.1", SL_F_CLIENT);
+	EXPECT(c, SL_TAG_RespStatus, "404", SL_F_CLIENT);
+	EXPECT(c, SL_TAG_RespReason, "Not Found", SL_F_CLIENT);
+	EXPECT(c, SL_TAG_RespHeader, "X: y", SL_F_CLIENT);
+	EXPECT(c, SL_TAG_BerespProtocol, "HTTP/1.1", SL_F_CLIENT | SL_F_BACKEND);
+	EXPECT(c, SL_TAG_BerespStatus, "200", SL_F_CLIENT | SL_F_BACKEND);
+	EXPECT(c, SL_TAG_BerespReason, "", SL_F_CLIENT | SL_F_BACKEND);
+	EXPECT(c, SL_TAG_BereqHead, "", SL_F_CLIENT);   /* empty: as it is */
+	/* a head cut by the writer: the last record carries SL_F_TRUNC */
+	s.ring[(pos % s.rs) / 8 + 1] |= (uint64_t)SL_F_TRUNC << 16;
+	s.ring[(pos % s.rs) / 8 + 1] &= ~(uint64_t)0xffff;
+	s.ring[(pos % s.rs) / 8 + 1] |= shm_log_check(
+		s.ring[(pos % s.rs) / 8], s.ring[(pos % s.rs) / 8 + 1],
+		&s.ring[(pos % s.rs) / 8 + 2], 27);
+	EXPECT(c, SL_TAG_ReqMethod, "PUT", SL_F_CLIENT);
+	EXPECT(c, SL_TAG_ReqURL, "/t", SL_F_CLIENT);
+	EXPECT(c, SL_TAG_ReqProtocol, "HTTP/1.1", SL_F_CLIENT);
+	EXPECT(c, SL_TAG_ReqHeader, "X-Cut: ab", SL_F_CLIENT | SL_F_TRUNC);
+	CHECK_INT(sl_cursor_next(c, &r), SL_NEXT_NONE);
+	/* SL_CURSOR_HEADS: as written */
+	CHECK_INT(sl_cursor_next(raw, &r), SL_NEXT_RECORD);
+	CHECK(r.tag == SL_TAG_ReqHead && !strncmp(r.data, "GET /a?b", 8));
+	sl_cursor_free(&c);
+	sl_cursor_free(&raw);
+	sl_close(&shm);
+	seg_close(&s);
+}
+
 static void test_restart(void)
 {
 	struct sl_shm *shm;
@@ -837,7 +905,7 @@ static void test_files(void)
 	CHECK_INT(sl_writer_close(&w), 0);
 	CHECK(w == NULL);
 
-	CHECK_INT(sl_cursor_open_file(&c, path), 0);
+	CHECK_INT(sl_cursor_open_file(&c, path, 0), 0);
 	CHECK_INT(sl_cursor_next(c, &r), SL_NEXT_RECORD);
 	CHECK_INT(r.tag, SL_TAG_ReqURL);
 	CHECK_INT(r.vxid, 77);
@@ -850,7 +918,7 @@ static void test_files(void)
 
 	/* cut in the middle of a record */
 	CHECK_INT(truncate(path, 96 + 12 + 2), 0);
-	CHECK_INT(sl_cursor_open_file(&c, path), 0);
+	CHECK_INT(sl_cursor_open_file(&c, path, 0), 0);
 	CHECK_INT(sl_cursor_next(c, &r), SL_ECORRUPT);
 	CHECK(strstr(sl_last_error(), "truncated record at offset 96"));
 	sl_cursor_free(&c);
@@ -859,10 +927,10 @@ static void test_files(void)
 	fseek(f, 8, SEEK_SET);
 	fputc(9, f);
 	fclose(f);
-	CHECK_INT(sl_cursor_open_file(&c, path), SL_EVERSION);
+	CHECK_INT(sl_cursor_open_file(&c, path, 0), SL_EVERSION);
 	CHECK(strstr(sl_last_error(), "binary log format version 9"));
 	write_file(path, "hello world", 11);
-	CHECK_INT(sl_cursor_open_file(&c, path), SL_ECORRUPT);
+	CHECK_INT(sl_cursor_open_file(&c, path, 0), SL_ECORRUPT);
 	CHECK(strstr(sl_last_error(), "not a sluice binary log file"));
 }
 
@@ -897,6 +965,7 @@ int main(void)
 	test_resolve();
 	test_refusals();
 	test_cursor();
+	test_heads();
 	test_restart();
 	test_counters();
 	test_group();
