@@ -246,7 +246,7 @@ for name in $proxies; do
 			say "sluice: $sluice not found, skipped"
 			continue
 		fi
-		start sluice "${pin_proxy[@]}" "$sluice" -f "$tmp/sluice.cfg"
+		start sluice "${pin_proxy[@]}" "$sluice" -n "$tmp/sluice.shm" -f "$tmp/sluice.cfg"
 		port=$sluice_port ;;
 	haproxy)
 		start haproxy "${pin_proxy[@]}" "$haproxy" -db -f "$tmp/haproxy.cfg"

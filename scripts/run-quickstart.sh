@@ -127,7 +127,7 @@ done
 # --- sluice, in the foreground as far as the user is concerned ----------------
 # It runs in $tmp so that the relative stats socket path lands there. A
 # background job of a script ignores SIGINT; restore it so Ctrl-C reaches it.
-(cd "$tmp" && trap - INT QUIT && exec "$sluice" -f "$cfg") &
+(cd "$tmp" && trap - INT QUIT && exec "$sluice" -n "$tmp/sluice.shm" -f "$cfg") &
 sluice_pid=$!
 # Ctrl-C also reaches sluice directly (same process group); SIGTERM sent to
 # this script is passed on. Either way we then wait for sluice to finish.
@@ -162,6 +162,12 @@ cat <<EOF
     for i in 1 2 3 4; do curl -s http://127.0.0.1:$proxy_port/whoami; done
     echo 'show stat' | socat - UNIX-CONNECT:$sock
     echo 'show info' | socat - UNIX-CONNECT:$sock
+
+  The shared-memory log and counters ($tmp/sluice.shm), from another shell:
+    $root/sluicelog -n $tmp/sluice.shm            # follow every record, grouped by request
+    $root/sluicelog -n $tmp/sluice.shm -q 'status >= 400'
+    $root/sluicencsa -n $tmp/sluice.shm           # one Apache combined line per request
+    $root/sluicestat -n $tmp/sluice.shm           # live counters (q quits); -1 once, -j JSON
 
   Ctrl-C stops sluice and the origins.
 
