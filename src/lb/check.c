@@ -38,16 +38,6 @@
 #include "proxy/proxy-t.h"
 #include "shm/log.h"
 
-/* lb_srv_changed() belongs to the LB algorithms (lb.h), which tell their
- * state about a change of srv->state or srv->eweight. This weak stand-in
- * keeps the link working while lb.c does not define it; the real one wins
- * as soon as it exists. */
-__attribute__((weak)) void lb_srv_changed(struct server *srv);
-__attribute__((weak)) void lb_srv_changed(struct server *srv)
-{
-	(void)srv;
-}
-
 static FILE *msg_stream;
 static unsigned shutdown_epoch;       /* atomic */
 

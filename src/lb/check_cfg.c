@@ -337,7 +337,7 @@ static const struct srv_kw check_srv_kws[] = {
 	{ "on-marked-down", 1, "on-marked-down shutdown-sessions", srv_kw_on_marked_down },
 	{ "backup",         0, "backup",                           srv_kw_flag },
 	{ "disabled",       0, "disabled",                         srv_kw_flag },
-	{ NULL }
+	{ 0 }
 };
 SRV_REGISTER_KEYWORDS(check_srv_kws);
 
@@ -490,7 +490,7 @@ static int opt_allbackups(struct cfg_ctx *ctx, int argc, char **args)
 static const struct cfg_opt_kw check_opts[] = {
 	{ "httpchk",    opt_httpchk },
 	{ "allbackups", opt_allbackups },
-	{ NULL }
+	{ 0 }
 };
 CFG_REGISTER_OPTIONS(check_opts);
 

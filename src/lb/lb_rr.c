@@ -1,29 +1,44 @@
 /* lb_rr.c: "balance roundrobin", smooth weighted round robin, dynamic
- * (weights follow eweight, so slowstart works). O(log n) per pick, no lock.
+ * (weights follow eweight, so slowstart works). O(1) per pick (amortized),
+ * no lock.
  *
- * Each thread keeps its own schedule: a binary heap of the servers of the
- * set ordered by their next deadline on a virtual clock where a cycle lasts
+ * Each thread keeps its own schedule on a virtual clock where a cycle lasts
  * 2^32 units. A server of weight w comes back every 2^32/w units, starting
  * at a phase of its own (lb_phase), so its turns are evenly spaced and
  * servers of equal weight interleave: the sequence is smooth (weights 3,1,1
- * give a b a c a) and each cycle gives every server exactly its weight.
- * Deadlines are compared by signed difference, so the clock may wrap.
+ * give a b a c a) and each cycle gives every server its weight.
+ *
+ * The servers wait for their deadline in a timing wheel spanning two cycles
+ * (no deadline is ever further than one cycle and one bucket away): at least
+ * two buckets per pick of a cycle, each a FIFO. A pick takes the first
+ * server of the current bucket, or moves to the next non-empty one (about
+ * one step per pick on average), and files the server again one stride
+ * later. Servers whose deadlines fall in the same bucket, closer than one
+ * average pick apart, go in filing order rather than exact deadline order.
  *
  * When lb_gen() moves, the thread resynchronises with lb_state.w[] before
- * its next pick (O(n)): a server entering or changing weight restarts from
- * the current virtual time, the others keep their place. */
+ * its next pick (O(n + buckets)): a server entering or changing weight
+ * restarts from the current virtual time, the others keep their deadline. */
 #include <stdlib.h>
 #include "lb/lb.h"
+
+#define RR_NIL          0xffffffffU
+#define RR_MIN_BUCKETS  16
+#define RR_MAX_BUCKETS  16384     /* 128 kB per thread; beyond, buckets hold more */
 
 struct rr_th {
 	unsigned gen;                 /* lb_gen() this schedule reflects */
 	int built;
-	unsigned n;                   /* servers in the heap */
+	unsigned n;                   /* servers in the wheel */
+	unsigned nb;                  /* buckets, a power of 2 */
+	unsigned shift;               /* bucket of a deadline: (dl >> shift) & (nb - 1) */
+	unsigned cur;                 /* current bucket */
 	uint64_t vt;                  /* virtual time of the last pick */
-	uint32_t *heap;               /* server indexes, earliest deadline first */
-	uint64_t *dl;                 /* next deadline, per server index */
-	uint64_t *stride;             /* 2^32 / weight, per server index */
-	unsigned *w;                  /* weight as this thread knows it, 0 = out */
+	uint32_t *head, *tail;        /* per bucket: FIFO of server indexes */
+	uint32_t *next;               /* per server: next in its bucket */
+	uint64_t *dl;                 /* per server: next deadline */
+	uint64_t *stride;             /* per server: 2^32 / weight */
+	unsigned *w;                  /* per server: weight as this thread knows it, 0 = out */
 };
 
 struct rr_state {
@@ -31,33 +46,29 @@ struct rr_state {
 	struct rr_th *th[MAX_THREADS];/* allocated by each thread on its first pick */
 };
 
-static inline int rr_before(const struct rr_th *t, uint32_t a, uint32_t b)
+static inline void rr_file(struct rr_th *t, uint32_t i)
 {
-	int64_t d = (int64_t)(t->dl[a] - t->dl[b]);
+	unsigned b = (unsigned)(t->dl[i] >> t->shift) & (t->nb - 1);
 
-	return d < 0 || (d == 0 && a < b);
+	t->next[i] = RR_NIL;
+	if (t->tail[b] == RR_NIL)
+		t->head[b] = i;
+	else
+		t->next[t->tail[b]] = i;
+	t->tail[b] = i;
 }
 
-static void rr_down(struct rr_th *t, unsigned i)
+static void rr_th_free(struct rr_th *t)
 {
-	uint32_t *h = t->heap;
-	unsigned n = t->n;
-
-	for (;;) {
-		unsigned l = 2 * i + 1, m = i;
-		uint32_t x;
-
-		if (l < n && rr_before(t, h[l], h[m]))
-			m = l;
-		if (l + 1 < n && rr_before(t, h[l + 1], h[m]))
-			m = l + 1;
-		if (m == i)
-			return;
-		x = h[i];
-		h[i] = h[m];
-		h[m] = x;
-		i = m;
-	}
+	if (!t)
+		return;
+	free(t->head);
+	free(t->tail);
+	free(t->next);
+	free(t->dl);
+	free(t->stride);
+	free(t->w);
+	free(t);
 }
 
 static struct rr_th *rr_th_new(unsigned n)
@@ -67,19 +78,46 @@ static struct rr_th *rr_th_new(unsigned n)
 	if (!t)
 		return NULL;
 	n = n ? n : 1;
-	t->heap = calloc(n, sizeof(*t->heap));
+	t->next = calloc(n, sizeof(*t->next));
 	t->dl = calloc(n, sizeof(*t->dl));
 	t->stride = calloc(n, sizeof(*t->stride));
 	t->w = calloc(n, sizeof(*t->w));
-	if (!t->heap || !t->dl || !t->stride || !t->w) {
-		free(t->heap);
-		free(t->dl);
-		free(t->stride);
-		free(t->w);
-		free(t);
+	if (!t->next || !t->dl || !t->stride || !t->w) {
+		rr_th_free(t);
 		return NULL;
 	}
 	return t;
+}
+
+/* Size the wheel for a total weight <tot>: two buckets per pick of a cycle,
+ * over two cycles. Returns 0 or -1 (no memory: the old wheel stays). */
+static int rr_wheel(struct rr_th *t, uint64_t tot)
+{
+	unsigned nb = RR_MIN_BUCKETS, bits = 4;
+	uint32_t *head, *tail;
+
+	while (nb < RR_MAX_BUCKETS && nb < 4 * tot) {
+		nb <<= 1;
+		bits++;
+	}
+	if (nb != t->nb) {
+		head = malloc(nb * sizeof(*head));
+		tail = malloc(nb * sizeof(*tail));
+		if (!head || !tail) {
+			free(head);
+			free(tail);
+			return t->nb ? 0 : -1;
+		}
+		free(t->head);
+		free(t->tail);
+		t->head = head;
+		t->tail = tail;
+		t->nb = nb;
+		t->shift = 33 - bits;
+	}
+	for (unsigned b = 0; b < t->nb; b++)
+		t->head[b] = t->tail[b] = RR_NIL;
+	return 0;
 }
 
 /* Bring this thread's schedule to generation <gen>. */
@@ -87,6 +125,7 @@ static struct rr_th *rr_sync(struct proxy *be, struct rr_state *st, unsigned gen
 {
 	struct rr_th *t = st->th[tid];
 	const unsigned *w = be->lbs->w;
+	uint64_t tot = 0;
 	unsigned i;
 
 	if (!t) {
@@ -95,6 +134,10 @@ static struct rr_th *rr_sync(struct proxy *be, struct rr_state *st, unsigned gen
 			return NULL;
 		st->th[tid] = t;
 	}
+	for (i = 0; i < st->nb_srv; i++)
+		tot += __atomic_load_n(&w[i], __ATOMIC_RELAXED);
+	if (rr_wheel(t, tot) < 0)
+		return NULL;
 	t->n = 0;
 	for (i = 0; i < st->nb_srv; i++) {
 		unsigned nw = __atomic_load_n(&w[i], __ATOMIC_RELAXED);
@@ -104,11 +147,12 @@ static struct rr_th *rr_sync(struct proxy *be, struct rr_state *st, unsigned gen
 			t->dl[i] = t->vt + ((uint64_t)lb_phase(i, (unsigned)tid) << 16) / nw;
 		}
 		t->w[i] = nw;
-		if (nw)
-			t->heap[t->n++] = i;
+		if (nw) {
+			rr_file(t, i);
+			t->n++;
+		}
 	}
-	for (i = t->n / 2; i-- > 0; )
-		rr_down(t, i);
+	t->cur = (unsigned)(t->vt >> t->shift) & (t->nb - 1);
 	t->gen = gen;
 	t->built = 1;
 	return t;
@@ -118,7 +162,7 @@ static struct server *rr_pick(struct proxy *be, const struct lb_req *req)
 {
 	struct rr_state *st = be->lb_ctx;
 	struct rr_th *t = st->th[tid];
-	unsigned gen = lb_gen(be);
+	unsigned gen = lb_gen(be), cur;
 	uint32_t i;
 
 	if (unlikely(!t || !t->built || t->gen != gen)) {
@@ -128,10 +172,16 @@ static struct server *rr_pick(struct proxy *be, const struct lb_req *req)
 	}
 	if (!t->n)
 		return NULL;
-	i = t->heap[0];
+	cur = t->cur;
+	while ((i = t->head[cur]) == RR_NIL)
+		cur = (cur + 1) & (t->nb - 1);
+	t->cur = cur;
+	t->head[cur] = t->next[i];
+	if (t->head[cur] == RR_NIL)
+		t->tail[cur] = RR_NIL;
 	t->vt = t->dl[i];
 	t->dl[i] += t->stride[i];
-	rr_down(t, 0);
+	rr_file(t, i);
 	return be->lbs->srv[i];
 }
 
@@ -150,17 +200,8 @@ static void rr_deinit(struct proxy *be)
 {
 	struct rr_state *st = be->lb_ctx;
 
-	for (int i = 0; i < MAX_THREADS; i++) {
-		struct rr_th *t = st->th[i];
-
-		if (!t)
-			continue;
-		free(t->heap);
-		free(t->dl);
-		free(t->stride);
-		free(t->w);
-		free(t);
-	}
+	for (int i = 0; i < MAX_THREADS; i++)
+		rr_th_free(st->th[i]);
 	free(st);
 	be->lb_ctx = NULL;
 }

@@ -132,7 +132,7 @@ static const struct srv_kw srv_kws[] = {
 	{ "weight",   1, "weight <0-256>",   srv_kw_weight },
 	{ "maxconn",  1, "maxconn <number>", srv_kw_maxconn },
 	{ "maxqueue", 1, "maxqueue <number>", srv_kw_maxconn },
-	{ NULL }
+	{ 0 }
 };
 
 /* "retries N": connection attempts retried after a failure (default 3). */
@@ -179,7 +179,7 @@ static int opt_redispatch(struct cfg_ctx *ctx, int argc, char **args)
 
 static const struct cfg_opt_kw lb_opts[] = {
 	{ "redispatch", opt_redispatch },
-	{ NULL }
+	{ 0 }
 };
 CFG_REGISTER_OPTIONS(lb_opts);
 

@@ -102,7 +102,7 @@ static int bind_kw_mode(struct cfg_ctx *ctx, struct listener *li, char **args)
 
 static const struct bind_kw bind_opts[] = {
 	{ "mode", 1, "mode <octal>", bind_kw_mode },
-	{ NULL }
+	{ 0 }
 };
 BIND_REGISTER_KEYWORDS(bind_opts);
 

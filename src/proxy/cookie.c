@@ -232,6 +232,6 @@ CFG_REGISTER_KEYWORDS(cookie_kws);
 
 static const struct srv_kw cookie_srv_kws[] = {
 	{ "cookie", 1, "cookie <value>", srv_kw_cookie },
-	{ NULL }
+	{ 0 }
 };
 SRV_REGISTER_KEYWORDS(cookie_srv_kws);
