@@ -1,7 +1,8 @@
 /* lb_leastconn.c: "balance leastconn": the server with the fewest exchanges
  * in progress relative to its weight (cur_sess / eweight); among equally
  * loaded servers, the one that took an exchange longest ago, so that idle
- * servers are used in turn. Dynamic (weights follow eweight).
+ * servers are used in turn (HAProxy: round robin within a load level).
+ * Dynamic (weights follow eweight).
  *
  * Servers of the set sit in a binary heap keyed by (load, last take),
  * maintained under a spinlock of its own by the changes of the set and by
@@ -17,73 +18,74 @@
 
 #define LC_REPAIRS 4
 
+/* A heap entry: ordered by load, then by the time of the last take. */
+struct lc_ent {
+	uint64_t key;                 /* cur_sess * (2^32 / weight) */
+	uint64_t seq;                 /* clock at the last take (never wraps) */
+	uint32_t idx;                 /* server index (puid - 1) */
+};
+
 struct lc_state {
 	pthread_spinlock_t lock;      /* the heap and everything below */
 	unsigned nb_srv;
 	unsigned n;                   /* servers in the heap */
-	uint32_t clock;               /* counts takes, for the tie-break */
-	uint32_t *heap;               /* server indexes, least loaded first */
+	uint64_t clock;               /* counts takes, for the tie-break */
+	struct lc_ent *heap;          /* least loaded first */
 	int *pos;                     /* heap position per server, -1 = out */
-	uint64_t *key;                /* (cur << 16) / weight */
-	uint32_t *seq;                /* clock at the server's last take */
+	uint64_t *inv;                /* 2^32 / weight per server */
 	unsigned *cur;                /* cur_sess the key was computed from (atomic) */
-	unsigned *w;
 	struct server *best;          /* heap top for picks (atomic), NULL if empty */
 };
 
-static inline int lc_before(const struct lc_state *st, uint32_t a, uint32_t b)
+static inline int lc_before(const struct lc_ent *a, const struct lc_ent *b)
 {
-	if (st->key[a] != st->key[b])
-		return st->key[a] < st->key[b];
-	if (st->seq[a] != st->seq[b])
-		return (int32_t)(st->seq[a] - st->seq[b]) < 0;
-	return a < b;
+	unsigned __int128 x = ((unsigned __int128)a->key << 64) | a->seq;
+	unsigned __int128 y = ((unsigned __int128)b->key << 64) | b->seq;
+
+	return x < y;
 }
 
-static void lc_swap(struct lc_state *st, unsigned i, unsigned j)
+/* Put <e> at its place, starting from the hole at <i>. */
+static void lc_place(struct lc_state *st, unsigned i, struct lc_ent e)
 {
-	uint32_t x = st->heap[i];
+	struct lc_ent *h = st->heap;
+	unsigned c;
 
-	st->heap[i] = st->heap[j];
-	st->heap[j] = x;
-	st->pos[st->heap[i]] = (int)i;
-	st->pos[st->heap[j]] = (int)j;
-}
-
-static void lc_fix(struct lc_state *st, unsigned i)
-{
-	while (i > 0 && lc_before(st, st->heap[i], st->heap[(i - 1) / 2])) {
-		lc_swap(st, i, (i - 1) / 2);
+	while (i > 0 && lc_before(&e, &h[(i - 1) / 2])) {
+		h[i] = h[(i - 1) / 2];
+		st->pos[h[i].idx] = (int)i;
 		i = (i - 1) / 2;
 	}
-	for (;;) {
-		unsigned l = 2 * i + 1, m = i;
-
-		if (l < st->n && lc_before(st, st->heap[l], st->heap[m]))
-			m = l;
-		if (l + 1 < st->n && lc_before(st, st->heap[l + 1], st->heap[m]))
-			m = l + 1;
-		if (m == i)
+	while ((c = 2 * i + 1) < st->n) {
+		c += c + 1 < st->n && lc_before(&h[c + 1], &h[c]);
+		if (!lc_before(&h[c], &e))
 			break;
-		lc_swap(st, i, m);
-		i = m;
+		h[i] = h[c];
+		st->pos[h[i].idx] = (int)i;
+		i = c;
 	}
+	h[i] = e;
+	st->pos[e.idx] = (int)i;
 }
 
 static void lc_publish(struct proxy *be, struct lc_state *st)
 {
-	__atomic_store_n(&st->best, st->n ? be->lbs->srv[st->heap[0]] : NULL, __ATOMIC_RELEASE);
+	__atomic_store_n(&st->best, st->n ? be->lbs->srv[st->heap[0].idx] : NULL, __ATOMIC_RELEASE);
 }
 
-/* Recompute i's key from its live load; a rise counts as a take. Lock held. */
+/* Recompute the entry of server i from its live load (a rise counts as a
+ * take) and put it back in place. Lock held, i in the heap. */
 static void lc_rekey(struct lc_state *st, unsigned i, struct server *srv)
 {
 	unsigned cur = __atomic_load_n(&srv->cur_sess, __ATOMIC_RELAXED);
+	unsigned p = (unsigned)st->pos[i];
+	struct lc_ent e = st->heap[p];
 
 	if (cur > st->cur[i])
-		st->seq[i] = ++st->clock;
+		e.seq = ++st->clock;
 	__atomic_store_n(&st->cur[i], cur, __ATOMIC_RELAXED);
-	st->key[i] = ((uint64_t)cur << 16) / (st->w[i] ? st->w[i] : 1);
+	e.key = (uint64_t)cur * st->inv[i];
+	lc_place(st, p, e);
 }
 
 static void lc_up(struct proxy *be, struct server *srv)
@@ -93,13 +95,11 @@ static void lc_up(struct proxy *be, struct server *srv)
 
 	pthread_spin_lock(&st->lock);
 	if (st->pos[i] < 0) {
-		st->w[i] = lb_srv_weight(be, srv);
+		st->inv[i] = (1ULL << 32) / lb_srv_weight(be, srv);
 		__atomic_store_n(&st->cur[i], 0, __ATOMIC_RELAXED);
-		st->seq[i] = ++st->clock;
-		lc_rekey(st, i, srv);
-		st->heap[st->n] = i;
+		st->heap[st->n] = (struct lc_ent){ 0, ++st->clock, i };
 		st->pos[i] = (int)st->n++;
-		lc_fix(st, st->n - 1);
+		lc_rekey(st, i, srv);
 		lc_publish(be, st);
 	}
 	pthread_spin_unlock(&st->lock);
@@ -115,11 +115,8 @@ static void lc_down(struct proxy *be, struct server *srv)
 	p = st->pos[i];
 	if (p >= 0) {
 		st->pos[i] = -1;
-		if ((unsigned)p != --st->n) {
-			st->heap[p] = st->heap[st->n];
-			st->pos[st->heap[p]] = p;
-			lc_fix(st, (unsigned)p);
-		}
+		if ((unsigned)p != --st->n)
+			lc_place(st, (unsigned)p, st->heap[st->n]);
 		lc_publish(be, st);
 	}
 	pthread_spin_unlock(&st->lock);
@@ -132,9 +129,8 @@ static void lc_weight(struct proxy *be, struct server *srv)
 
 	pthread_spin_lock(&st->lock);
 	if (st->pos[i] >= 0) {
-		st->w[i] = lb_srv_weight(be, srv);
+		st->inv[i] = (1ULL << 32) / lb_srv_weight(be, srv);
 		lc_rekey(st, i, srv);
-		lc_fix(st, (unsigned)st->pos[i]);
 		lc_publish(be, st);
 	}
 	pthread_spin_unlock(&st->lock);
@@ -147,7 +143,6 @@ static void lc_load_locked(struct proxy *be, struct lc_state *st, struct server 
 	if (st->pos[i] < 0)
 		return;
 	lc_rekey(st, i, srv);
-	lc_fix(st, (unsigned)st->pos[i]);
 	lc_publish(be, st);
 }
 
@@ -192,11 +187,9 @@ static int lc_init(struct proxy *be)
 	st->nb_srv = be->nb_srv;
 	st->heap = calloc(n, sizeof(*st->heap));
 	st->pos = malloc(n * sizeof(*st->pos));
-	st->key = calloc(n, sizeof(*st->key));
-	st->seq = calloc(n, sizeof(*st->seq));
+	st->inv = calloc(n, sizeof(*st->inv));
 	st->cur = calloc(n, sizeof(*st->cur));
-	st->w = calloc(n, sizeof(*st->w));
-	if (!st->heap || !st->pos || !st->key || !st->seq || !st->cur || !st->w)
+	if (!st->heap || !st->pos || !st->inv || !st->cur)
 		return -1;
 	for (unsigned i = 0; i < n; i++)
 		st->pos[i] = -1;
@@ -210,10 +203,8 @@ static void lc_deinit(struct proxy *be)
 	pthread_spin_destroy(&st->lock);
 	free(st->heap);
 	free(st->pos);
-	free(st->key);
-	free(st->seq);
+	free(st->inv);
 	free(st->cur);
-	free(st->w);
 	free(st);
 	be->lb_ctx = NULL;
 }
