@@ -64,8 +64,10 @@ struct check_px {
 	struct proxy *px;             /* the section it belongs to (lookup key) */
 	int httpchk;                  /* "option httpchk": HTTP checks, else TCP */
 	char *meth, *uri, *ver;       /* NULL: OPTIONS, /, HTTP/1.0 */
-	struct chk_hdr *hdrs;
+	struct chk_hdr *hdrs;         /* "http-check send hdr" */
 	unsigned nb_hdrs;
+	struct chk_hdr *vhdrs;        /* glued to the version of "option httpchk" */
+	unsigned nb_vhdrs;
 	char *body;                   /* "http-check send body" */
 	struct chk_expect *exp;       /* every rule must pass, in order */
 	unsigned nb_exp;
@@ -112,7 +114,7 @@ struct check {
 	struct task task;
 	struct conn *conn;
 	enum chk_phase phase;
-	unsigned health;              /* 0..rise+fall-1; up when >= rise (see check.c) */
+	unsigned health;              /* 0..rise+fall-1 (rules in check.h) */
 	unsigned status;              /* enum chk_status of the last check (atomic) */
 	int code;                     /* HTTP status of the last check, 0 if none */
 	unsigned duration;            /* ms taken by the last check */

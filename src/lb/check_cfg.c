@@ -88,6 +88,17 @@ static void expect_free(struct chk_expect *e)
 	memset(e, 0, sizeof(*e));
 }
 
+static void hdrs_free(struct chk_hdr **hdrs, unsigned *nb)
+{
+	for (unsigned i = 0; i < *nb; i++) {
+		free((*hdrs)[i].name);
+		free((*hdrs)[i].value);
+	}
+	free(*hdrs);
+	*hdrs = NULL;
+	*nb = 0;
+}
+
 /* Drop the rules (expect and send) of hc. */
 static void rules_free(struct check_px *hc)
 {
@@ -96,13 +107,7 @@ static void rules_free(struct check_px *hc)
 	free(hc->exp);
 	hc->exp = NULL;
 	hc->nb_exp = 0;
-	for (unsigned i = 0; i < hc->nb_hdrs; i++) {
-		free(hc->hdrs[i].name);
-		free(hc->hdrs[i].value);
-	}
-	free(hc->hdrs);
-	hc->hdrs = NULL;
-	hc->nb_hdrs = 0;
+	hdrs_free(&hc->hdrs, &hc->nb_hdrs);
 	free(hc->body);
 	hc->body = NULL;
 }
@@ -110,6 +115,7 @@ static void rules_free(struct check_px *hc)
 static void hc_free(struct check_px *hc)
 {
 	rules_free(hc);
+	hdrs_free(&hc->vhdrs, &hc->nb_vhdrs);
 	free(hc->meth);
 	free(hc->uri);
 	free(hc->ver);
@@ -122,16 +128,16 @@ static char *dup_or_null(const char *s)
 	return s ? cfg_strdup(s) : NULL;
 }
 
-static void hdr_add(struct check_px *hc, const char *name, const char *value)
+static void hdr_add(struct chk_hdr **hdrs, unsigned *nb, const char *name, const char *value)
 {
-	struct chk_hdr *n = realloc(hc->hdrs, (hc->nb_hdrs + 1) * sizeof(*n));
+	struct chk_hdr *n = realloc(*hdrs, (*nb + 1) * sizeof(*n));
 
 	if (!n)
 		abort();
-	hc->hdrs = n;
-	n[hc->nb_hdrs].name = cfg_strdup(name);
-	n[hc->nb_hdrs].value = cfg_strdup(value);
-	hc->nb_hdrs++;
+	*hdrs = n;
+	n[*nb].name = cfg_strdup(name);
+	n[*nb].value = cfg_strdup(value);
+	(*nb)++;
 }
 
 /* The HTTP settings of the section being parsed, created on first use as a
@@ -154,7 +160,9 @@ static struct check_px *hc_get(const struct cfg_ctx *ctx)
 		hc->uri = dup_or_null(def->uri);
 		hc->ver = dup_or_null(def->ver);
 		for (unsigned i = 0; i < def->nb_hdrs; i++)
-			hdr_add(hc, def->hdrs[i].name, def->hdrs[i].value);
+			hdr_add(&hc->hdrs, &hc->nb_hdrs, def->hdrs[i].name, def->hdrs[i].value);
+		for (unsigned i = 0; i < def->nb_vhdrs; i++)
+			hdr_add(&hc->vhdrs, &hc->nb_vhdrs, def->vhdrs[i].name, def->vhdrs[i].value);
 		hc->body = dup_or_null(def->body);
 		if (def->nb_exp) {
 			hc->exp = cfg_calloc(def->nb_exp, sizeof(*hc->exp));
@@ -219,6 +227,7 @@ static struct check *chk_get(struct cfg_ctx *ctx, struct server *srv)
 static int srv_kw_check(struct cfg_ctx *ctx, struct server *srv, char **args)
 {
 	chk_get(ctx, srv)->flags |= CHK_F_ENABLED;
+	srv->flags |= SRV_F_CHECKED;
 	return 0;
 }
 
@@ -388,8 +397,8 @@ static int valid_hdr_value(const char *s)
 }
 
 /* Old-style headers after the version: "HTTP/1.1\r\nHost: www" (the
- * parser turned \r\n into CR LF). Cuts them off <ver> into hc->hdrs. */
-static int version_headers(struct cfg_ctx *ctx, struct check_px *hc, char *ver)
+ * parser turned \r\n into CR LF). Cuts them off <ver> into *hdrs. */
+static int version_headers(struct cfg_ctx *ctx, struct chk_hdr **hdrs, unsigned *nb, char *ver)
 {
 	char *line = strstr(ver, "\r\n");
 
@@ -411,7 +420,7 @@ static int version_headers(struct cfg_ctx *ctx, struct check_px *hc, char *ver)
 			;
 		if (!valid_token(line) || !valid_hdr_value(v))
 			return cfg_alert(ctx, "'option httpchk': invalid header '%s' after the version", line);
-		hdr_add(hc, line, v);
+		hdr_add(hdrs, nb, line, v);
 		if (!end)
 			break;
 		line = end + 2;
@@ -425,7 +434,9 @@ static int opt_httpchk(struct cfg_ctx *ctx, int argc, char **args)
 	static const char usage[] = "option httpchk [<method> <uri> [<version>]] | [<uri>]";
 	const char *meth = NULL, *uri = NULL;
 	char *ver = NULL;
-	struct check_px *hc, glued = { 0 };   /* headers glued to the version */
+	struct chk_hdr *glued = NULL;         /* headers glued to the version */
+	unsigned nb_glued = 0;
+	struct check_px *hc;
 
 	if (ctx->neg) {
 		if (argc > 2)
@@ -446,23 +457,24 @@ static int opt_httpchk(struct cfg_ctx *ctx, int argc, char **args)
 		return cfg_alert(ctx, "'option httpchk': invalid method '%s'", meth);
 	if (uri && !valid_uri(uri))
 		return cfg_alert(ctx, "'option httpchk': invalid URI '%s'", uri);
-	if (ver && version_headers(ctx, &glued, ver) < 0) {
-		rules_free(&glued);
+	if (ver && version_headers(ctx, &glued, &nb_glued, ver) < 0) {
+		hdrs_free(&glued, &nb_glued);
 		return -1;
 	}
 	if (ver && !valid_version(ver)) {
-		rules_free(&glued);
+		hdrs_free(&glued, &nb_glued);
 		return cfg_alert(ctx, "'option httpchk': invalid version '%s' (expected HTTP/1.0 or "
 				 "HTTP/1.1)", ver);
 	}
 	if (!be_side(ctx, "option httpchk")) {
-		rules_free(&glued);
+		hdrs_free(&glued, &nb_glued);
 		return 0;
 	}
+	/* each "option httpchk" line redefines the request line and these */
 	hc = hc_get(ctx);
-	for (unsigned i = 0; i < glued.nb_hdrs; i++)
-		hdr_add(hc, glued.hdrs[i].name, glued.hdrs[i].value);
-	rules_free(&glued);
+	hdrs_free(&hc->vhdrs, &hc->nb_vhdrs);
+	hc->vhdrs = glued;
+	hc->nb_vhdrs = nb_glued;
 	hc->httpchk = 1;
 	free(hc->meth);
 	free(hc->uri);
@@ -649,7 +661,7 @@ static int http_check_send(struct cfg_ctx *ctx, struct check_px *hc, int argc, c
 		else if (!strcmp(w, "body"))
 			body = args[++i];
 		else {
-			hdr_add(hc, args[i + 1], args[i + 2]);
+			hdr_add(&hc->hdrs, &hc->nb_hdrs, args[i + 1], args[i + 2]);
 			i += 2;
 		}
 	}
@@ -715,10 +727,12 @@ static void build_request(struct check_px *hc)
 	if (!f)
 		abort();
 	fprintf(f, "%s %s %s\r\n", meth, uri, ver);
-	for (unsigned i = 0; i < hc->nb_hdrs; i++) {
-		has_conn |= strcasecmp(hc->hdrs[i].name, "Connection") == 0;
-		has_cl |= strcasecmp(hc->hdrs[i].name, "Content-Length") == 0;
-		fprintf(f, "%s: %s\r\n", hc->hdrs[i].name, hc->hdrs[i].value);
+	for (unsigned i = 0; i < hc->nb_vhdrs + hc->nb_hdrs; i++) {
+		const struct chk_hdr *h = i < hc->nb_vhdrs ? &hc->vhdrs[i] : &hc->hdrs[i - hc->nb_vhdrs];
+
+		has_conn |= strcasecmp(h->name, "Connection") == 0;
+		has_cl |= strcasecmp(h->name, "Content-Length") == 0;
+		fprintf(f, "%s: %s\r\n", h->name, h->value);
 	}
 	if (blen && !has_cl)
 		fprintf(f, "Content-Length: %zu\r\n", blen);

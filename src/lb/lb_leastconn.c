@@ -9,10 +9,16 @@
  * lb_srv_load() on every change of cur_sess: O(log n). The top of the heap
  * is published in `best`; a pick reads it, O(1) and without lock.
  *
- * If cur_sess changed without lb_srv_load() (a caller not wired yet, or a
- * test setting it by hand), a pick that finds the best server's load
- * differing from its key repositions it when the lock is free (trylock,
- * never waiting), up to a few times per pick. */
+ * If cur_sess changed without lb_srv_load() (a test setting it by hand, or
+ * the instant between a change and its report), a pick that finds the best
+ * server's load differing from its key repositions it when the lock is free
+ * (trylock, never waiting), up to a few times per pick.
+ *
+ * Until the first lb_srv_load() on the backend (code that changes cur_sess
+ * without reporting it), the heap would never see exchanges that start and
+ * end between two picks, and sequential requests would all go to the same
+ * idle server. So, in that mode only, a pick also counts as a take for the
+ * tie-break, under the same trylock. */
 #include <stdlib.h>
 #include "lb/lb.h"
 
@@ -35,6 +41,7 @@ struct lc_state {
 	uint64_t *inv;                /* 2^32 / weight per server */
 	unsigned *cur;                /* cur_sess the key was computed from (atomic) */
 	struct server *best;          /* heap top for picks (atomic), NULL if empty */
+	int notified;                 /* lb_srv_load() was called (atomic) */
 };
 
 static inline int lc_before(const struct lc_ent *a, const struct lc_ent *b)
@@ -150,9 +157,33 @@ static void lc_load(struct proxy *be, struct server *srv)
 {
 	struct lc_state *st = be->lb_ctx;
 
+	if (unlikely(!__atomic_load_n(&st->notified, __ATOMIC_RELAXED)))
+		__atomic_store_n(&st->notified, 1, __ATOMIC_RELAXED);
 	pthread_spin_lock(&st->lock);
 	lc_load_locked(be, st, srv);
 	pthread_spin_unlock(&st->lock);
+}
+
+/* Without load reports: bring the top up to date and count the pick as a
+ * take. Lock held. */
+static struct server *lc_pick_unreported(struct proxy *be, struct lc_state *st)
+{
+	struct lc_ent e;
+
+	if (!st->n)
+		return NULL;
+	for (int n = 0; n < LC_REPAIRS; n++) {
+		unsigned i = st->heap[0].idx;
+
+		if (__atomic_load_n(&be->lbs->srv[i]->cur_sess, __ATOMIC_RELAXED) == st->cur[i])
+			break;
+		lc_rekey(st, i, be->lbs->srv[i]);
+	}
+	e = st->heap[0];
+	e.seq = ++st->clock;
+	lc_place(st, 0, e);
+	lc_publish(be, st);
+	return be->lbs->srv[e.idx];
 }
 
 static struct server *lc_pick(struct proxy *be, const struct lb_req *req)
@@ -160,6 +191,12 @@ static struct server *lc_pick(struct proxy *be, const struct lb_req *req)
 	struct lc_state *st = be->lb_ctx;
 	struct server *best = __atomic_load_n(&st->best, __ATOMIC_ACQUIRE);
 
+	if (unlikely(!__atomic_load_n(&st->notified, __ATOMIC_RELAXED)) && best &&
+	    pthread_spin_trylock(&st->lock) == 0) {
+		best = lc_pick_unreported(be, st);
+		pthread_spin_unlock(&st->lock);
+		return best;
+	}
 	for (int n = 0; best && n < LC_REPAIRS; n++) {
 		unsigned i = best->puid - 1;
 

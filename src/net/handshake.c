@@ -62,7 +62,7 @@ static void hs_free(struct handshake *hs)
 
 /* A refused connection: Begin, SessOpen (the relaying peer's address),
  * Error "accept-proxy <why>", SessClose, End. */
-static void hs_log(const struct handshake *hs, const char *why, const char *close)
+static void hs_log(const struct handshake *hs, const char *why, const char *end)
 {
 	struct slog_line l = { 0 };
 	const union conn_addr *a = &hs->conn->peer;
@@ -84,20 +84,20 @@ static void hs_log(const struct handshake *hs, const char *why, const char *clos
 	slog_puts(&l, hs->li->name);
 	slog_line_end(vxid, SL_TAG_SessOpen, &l);
 	slog_printf(vxid, SL_TAG_Error, "accept-proxy %s", why);
-	slog_printf(vxid, SL_TAG_SessClose, "%s %llu 0", close,
+	slog_printf(vxid, SL_TAG_SessClose, "%s %llu 0", end,
 		    (unsigned long long)(now_ms - hs->t_start));
 	slog_end(vxid);
 }
 
-/* Close and forget the connection. <why> NULL: not counted nor logged
- * (closed before any byte, or hard stop). */
-static void hs_fail(struct handshake *hs, const char *why, const char *close)
+/* Close and forget the connection; <end> is the SessClose reason. <why>
+ * NULL: not counted nor logged (closed before any byte, or hard stop). */
+static void hs_fail(struct handshake *hs, const char *why, const char *end)
 {
 	struct listener *li = hs->li;
 
 	if (why) {
 		li->fe->ctr[tid].denied_conn++;
-		hs_log(hs, why, close);
+		hs_log(hs, why, end);
 	}
 	conn_free(&hs->conn);
 	listener_conn_done(li);

@@ -23,6 +23,7 @@
 #include "net/listener.h"
 #include "lb/lb.h"
 #include "lb/server.h"
+#include "lb/check.h"
 #include "core/task.h"
 #include "core/clock.h"
 #include "core/thread.h"
@@ -332,6 +333,7 @@ static int strm_connect(struct stream *st)
 		st->connect_exp = tick_add(now_ms, st->be->timeout.connect);
 	}
 	st->srvc = c;
+	st->down_gen = check_srv_down_gen(srv);
 	c->nb_req++;
 	st->srv_act = now_ms;
 	hlog_bereq(st, !!(c->flags & CO_FL_REUSED));
@@ -1258,6 +1260,29 @@ static void http_sess_stop(void)
 	}
 }
 
+/* on-marked-down shutdown-sessions: when any server was marked down with
+ * it (a process-wide epoch moved), end this thread's exchanges on it. */
+static void http_sess_turn(void)
+{
+	static __thread unsigned seen;
+	unsigned epoch = check_shutdown_epoch();
+	struct list *it, *bk;
+
+	if (epoch == seen)
+		return;
+	seen = epoch;
+	list_for_each_safe(it, bk, &th->sessions) {
+		struct h1_sess *s = list_elem(it, struct h1_sess, th_list);
+		struct stream *st = s->strm;
+
+		if (st && st->srvc && st->srv && check_srv_down_gen(st->srv) != st->down_gen) {
+			hlog_error(st, "server", "marked down: session shut down");
+			st->flags |= STRM_F_ABORT;
+			task_wakeup(&s->task);
+		}
+	}
+}
+
 static void http_sess_thread_init(void)
 {
 	hdr_tab = calloc(global.h1.max_hdrs ? global.h1.max_hdrs : HTTP_MAX_HDR_DEFAULT,
@@ -1274,6 +1299,7 @@ static void http_sess_thread_exit(void)
 static struct thread_hook http_sess_hook = {
 	.init = http_sess_thread_init,
 	.stop = http_sess_stop,
+	.turn = http_sess_turn,
 	.exit = http_sess_thread_exit,
 };
 

@@ -60,6 +60,7 @@ struct stream {
 	unsigned conn_retries;       /* connect attempts retried so far */
 	uint64_t retry_exp;          /* end of the turn-around (ms) */
 	struct pendconn pc;          /* when queued for a server slot */
+	unsigned down_gen;           /* check_srv_down_gen(srv) when connected */
 	uint64_t srv_act;            /* last server activity (ms) */
 	uint64_t connect_exp;
 	/* log and timing figures (http_log.c); times in microseconds */

@@ -564,3 +564,34 @@ def test_slowstart_ramps_the_weight_after_recovery(sluice, restartable,
     late = spread(s.port, 40)
     assert early["a"] <= 12, early               # about 5-20 % of the traffic
     assert 15 <= late["a"] <= 25, late           # half of it
+
+
+
+def test_on_marked_down_shutdown_sessions_cuts_exchanges(sluice, origins):
+    """A server marked DOWN with on-marked-down shutdown-sessions loses its
+    exchanges in progress; without the option they finish. The checks probe
+    another origin (port), which the test kills while the data flows."""
+    data, probe = origins("data"), origins("probe")
+    port, port2 = st.free_port(), st.free_port()
+    opts = "check port %d inter 100 fall 1 rise 1" % probe.port
+    s = sluice(cfg(port, {
+        "be": "server a 127.0.0.1:%d %s on-marked-down shutdown-sessions"
+              % (data.port, opts),
+        "keep": "server a 127.0.0.1:%d %s" % (data.port, opts),
+    }) + "\nfrontend fe2\n    bind 127.0.0.1:%d\n    default_backend keep\n" % port2)
+    wait_servers(s, {"be/a": "UP", "keep/a": "UP"})
+    req = (b"GET /drip?size=40000&chunk=2000&ms=100 HTTP/1.1\r\nHost: x\r\n"
+           b"Connection: close\r\n\r\n")
+    cut, kept = st.Client(port, timeout=10), st.Client(port2, timeout=10)
+    try:
+        for c in (cut, kept):
+            c.send(req)
+            assert c.read_head().status == 200
+        probe.proc.kill()
+        wait_servers(s, {"be/a": "DOWN", "keep/a": "DOWN"})
+        assert len(cut.read_until_close()) < 40000, "exchange not shut down"
+        assert len(kept.read_until_close()) == 40000, "exchange without the option cut"
+    finally:
+        cut.close()
+        kept.close()
+    assert s.stats()["srv.be.a.downs"] >= 1

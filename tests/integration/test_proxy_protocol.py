@@ -265,34 +265,48 @@ def test_http_client_address_through_two_instances(sluice, origins, opt):
                   "fe.fb.denied_conn": 0, "fe.fb.cur_conns": 0}, timeout=5)
 
 
-@pytest.mark.xfail(strict=False, reason="the HTTP path prepends the header "
-                   "once the lead wires proxy_proto_build_conn() into "
-                   "strm_connect()")
-def test_http_front_sends_proxy_header(sluice, origins):
-    """A in HTTP mode with send-proxy-v2 toward B."""
+HTTP_WIRING = ("the HTTP path sends the header once proxy_proto_build_conn() "
+               "is wired into strm_connect() (and send-proxy server "
+               "connections are kept private to their client)")
+
+
+@pytest.mark.xfail(strict=False, reason=HTTP_WIRING)
+@pytest.mark.parametrize("reuse", ["safe", "always"])
+@pytest.mark.parametrize("opt", ["send-proxy", "send-proxy-v2"])
+def test_http_front_sends_proxy_header(sluice, origins, opt, reuse):
+    """A in HTTP mode with send-proxy toward B: each client's own address
+    arrives, also when A could reuse server connections (a connection
+    that carried one client's header never carries another's requests)."""
     o = origins("o1")
     b = start_b(sluice, o)
-    port6 = st.free_port("::1")
+    port, port6 = st.free_port(), st.free_port("::1")
     sluice("""\
 global
     nbthread 1
 defaults
     mode http
+    http-reuse %s
     timeout connect 2s
     timeout client 5s
     timeout server 5s
 frontend fa
+    bind 127.0.0.1:%d
     bind [::1]:%d
     default_backend ba
 backend ba
-    server b 127.0.0.1:%d send-proxy-v2
-""" % (port6, b.port), name="a")
-    for _ in range(2):
-        r = st.get(port6, "/echo", host="::1")
-        assert r.status == 200, r
-        xff = [v for k, v in json.loads(r.body)["headers"]
-               if k.lower() == "x-forwarded-for"]
-        assert xff == ["::1"]
+    server b 127.0.0.1:%d %s
+""" % (reuse, port, port6, b.port, opt), name="a")
+    for host, p in (("::1", port6), ("127.0.0.1", port), ("::1", port6),
+                    ("127.0.0.1", port)):
+        with st.Client(p, host=host) as c:
+            for _ in range(2):
+                c.request("GET", "/echo")
+                r = c.read_response()
+                assert r.status == 200, r
+                xff = [v for k, v in json.loads(r.body)["headers"]
+                       if k.lower() == "x-forwarded-for"]
+                assert xff == [host]
+    b.wait_stats({"fe.fb.denied_conn": 0})
 
 
 def test_tcp_through_two_instances(sluice, recorder):

@@ -145,6 +145,7 @@ static void test_server_options(void)
 	c = chk_named("b", "s1");
 	if (CHECK(c)) {
 		CHECK(c->flags & CHK_F_ENABLED);
+		CHECK(c->srv->flags & SRV_F_CHECKED);
 		CHECK_INT(c->inter, 2000);
 		CHECK_INT(c->fastinter, 2000);
 		CHECK_INT(c->downinter, 2000);
@@ -176,6 +177,7 @@ static void test_server_options(void)
 	CHECK(s && (s->flags & SRV_F_MAINT) && s->weight == 3 && s->state == SRV_ST_STOPPED);
 	c = chk_named("b", "s5");                     /* options without "check" */
 	CHECK(c && !(c->flags & CHK_F_ENABLED) && c->inter == 3000);
+	CHECK(!(c->srv->flags & SRV_F_CHECKED));
 	c = chk_named("b", "s6");
 	CHECK(c && c->addr.ss_family == AF_INET6 && port_of(&c->addr) == 85);
 
@@ -234,6 +236,18 @@ static void test_httpchk_config(void)
 	}
 	c = chk_named("c", "s1");
 	CHECK(c && c->hc == NULL);
+
+	/* a later "option httpchk" line replaces the glued headers too */
+	EXPECT_OK(DEFAULTS " option httpchk GET / HTTP/1.1\\r\\nHost:\\ a\\r\\nX-Y:\\ 1\n"
+		  "backend b\n option httpchk HEAD / HTTP/1.1\\r\\nHost:\\ b\n"
+		  " http-check send hdr X-Z 2\n server s1 1.1.1.1:80 check\n");
+	c = chk_named("b", "s1");
+	if (CHECK(c && c->hc)) {
+		static const char req[] = "HEAD / HTTP/1.1\r\nHost: b\r\nX-Z: 2\r\nConnection: close\r\n\r\n";
+
+		if (!CHECK(c->hc->req_len == strlen(req) && memcmp(c->hc->req, req, strlen(req)) == 0))
+			printf("    got: %.*s\n", (int)c->hc->req_len, c->hc->req);
+	}
 
 	EXPECT_OK(DEFAULTS "backend b\n option httpchk HEAD /\n"
 		  " http-check send meth GET uri /x ver HTTP/1.1 hdr Host h.example hdr X-A 1 body hi\n"
