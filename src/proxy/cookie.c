@@ -4,6 +4,7 @@
  * the client which server it got: insert adds a Set-Cookie, rewrite
  * replaces the value of the server's own cookie, prefix prepends the
  * server's id to it. */
+#include <stdlib.h>
 #include <string.h>
 #include "proxy/cookie.h"
 #include "proxy/proxy-t.h"
@@ -210,6 +211,7 @@ static int kw_cookie(struct cfg_ctx *ctx, int argc, char **args)
 		mode |= PX_CK_REWRITE;         /* HAProxy's default */
 	if ((mode & (PX_CK_INDIRECT | PX_CK_NOCACHE)) && !(mode & PX_CK_INSERT))
 		return cfg_alert(ctx, "'cookie': 'indirect' and 'nocache' only apply to 'insert'");
+	free(ctx->px->ck.name);            /* a later line replaces the earlier one */
 	ctx->px->ck.name = cfg_strdup(args[1]);
 	ctx->px->ck.mode = mode;
 	return 0;
@@ -219,6 +221,7 @@ static int srv_kw_cookie(struct cfg_ctx *ctx, struct server *srv, char **args)
 {
 	if (!*args[1] || strpbrk(args[1], ";=~ \t,"))
 		return cfg_alert(ctx, "'server %s cookie': invalid value '%s'", srv->id, args[1]);
+	free(srv->cookie);
 	srv->cookie = cfg_strdup(args[1]);
 	return 0;
 }

@@ -318,7 +318,10 @@ static int strm_connect(struct stream *st)
 			conn_free(&st->sess->priv);
 		st->sess->priv = NULL;
 	}
-	if (!c && !(st->flags & STRM_F_UPGRADE) && !st->reuse_retried && !st->conn_retries)
+	st->pp_len = st->pp_off = 0;
+	/* a connection that carried a PROXY header belongs to its client */
+	if (!c && !(st->flags & STRM_F_UPGRADE) && !st->reuse_retried && !st->conn_retries &&
+	    !srv->proxy_proto)
 		c = srv_take_idle(srv, &st->sess->task, st->sess->nb_req > 1);
 	if (c) {
 		srv->ctr[tid].reused++;
@@ -330,6 +333,11 @@ static int strm_connect(struct stream *st)
 		}
 		c->srv = srv;
 		srv->ctr[tid].conns++;
+		if (srv->proxy_proto) {
+			int n = proxy_proto_build_conn(srv, st->sess->cli, st->pp_hdr, sizeof(st->pp_hdr));
+
+			st->pp_len = n > 0 ? (uint8_t)n : 0;
+		}
 		st->connect_exp = tick_add(now_ms, st->be->timeout.connect);
 	}
 	st->srvc = c;
@@ -811,8 +819,15 @@ static int strm_srv_side(struct stream *st)
 		hlog_connected(st);
 		progress = 1;
 	}
-	/* send */
-	while (st->req_out.data) {
+	/* send: the PROXY header first, then the request */
+	while (st->pp_off < st->pp_len) {
+		n = conn_send(c, st->pp_hdr + st->pp_off, st->pp_len - st->pp_off, 1);
+		if (n <= 0)
+			break;
+		st->pp_off += (uint8_t)n;
+		progress = 1;
+	}
+	while (st->pp_off == st->pp_len && st->req_out.data) {
 		n = conn_send(c, b_head(&st->req_out), st->req_out.data, 0);
 		if (n <= 0)
 			break;
@@ -938,7 +953,8 @@ static int strm_end(struct h1_sess *s)
 
 	if (st->srvc && !(st->flags & (STRM_F_SRV_CLOSE | STRM_F_ABORT)) &&
 	    (st->flags & STRM_F_REQ_SENT) && !st->rsp_in.data) {
-		if (st->be->reuse == PX_REUSE_NEVER && !close_cli && !(s->flags & SESS_F_STOP)) {
+		if ((st->be->reuse == PX_REUSE_NEVER || st->srv->proxy_proto) && !close_cli &&
+		    !(s->flags & SESS_F_STOP)) {
 			s->priv = st->srvc;         /* stays with its client */
 			s->priv->flags &= ~CO_FL_REUSED;
 		} else {

@@ -126,6 +126,7 @@ static void proxy_free(struct proxy **ppx)
 		px->srv = srv->next;
 		free(srv->id);
 		free(srv->addr_str);
+		free(srv->cookie);
 		srv->magic = 0;
 		free(srv);
 	}
@@ -133,6 +134,7 @@ static void proxy_free(struct proxy **ppx)
 	free(px->id);
 	free(px->defbe_name);
 	free(px->fwdfor_hdr);
+	free(px->ck.name);
 	px->magic = 0;
 	free(px);
 	*ppx = NULL;

@@ -8,6 +8,7 @@
 #include "http/msg-t.h"
 #include "mem/buf.h"
 #include "lb/queue.h"
+#include "net/proxy_proto.h"
 
 struct conn;
 struct listener;
@@ -61,6 +62,8 @@ struct stream {
 	uint64_t retry_exp;          /* end of the turn-around (ms) */
 	struct pendconn pc;          /* when queued for a server slot */
 	unsigned down_gen;           /* check_srv_down_gen(srv) when connected */
+	uint8_t pp_len, pp_off;      /* PROXY header for a send-proxy server: */
+	char pp_hdr[PROXY_BUILD_MAX];/* sent before the request on a new conn */
 	uint64_t srv_act;            /* last server activity (ms) */
 	uint64_t connect_exp;
 	/* log and timing figures (http_log.c); times in microseconds */

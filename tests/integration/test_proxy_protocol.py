@@ -265,12 +265,6 @@ def test_http_client_address_through_two_instances(sluice, origins, opt):
                   "fe.fb.denied_conn": 0, "fe.fb.cur_conns": 0}, timeout=5)
 
 
-HTTP_WIRING = ("the HTTP path sends the header once proxy_proto_build_conn() "
-               "is wired into strm_connect() (and send-proxy server "
-               "connections are kept private to their client)")
-
-
-@pytest.mark.xfail(strict=False, reason=HTTP_WIRING)
 @pytest.mark.parametrize("reuse", ["safe", "always"])
 @pytest.mark.parametrize("opt", ["send-proxy", "send-proxy-v2"])
 def test_http_front_sends_proxy_header(sluice, origins, opt, reuse):
