@@ -7,7 +7,9 @@
 #   BENCH_DURATION  seconds of measured load per proxy (default 10)
 #   BENCH_WARMUP    seconds of unmeasured load first (default 2)
 #   BENCH_CONNS     concurrent keep-alive client connections (default 50)
-#   BENCH_PROXIES   which proxies, in order (default "sluice haproxy nginx")
+#   BENCH_PROXIES   which proxies, in order (default "sluice haproxy nginx
+#                   sluice-nolog sluice-follow": sluice with the shared-memory
+#                   log off, and on with sluicelog following it)
 #   BENCH_PROXY_CPU CPU for the proxy under test (default 0)
 #   BENCH_LOAD_CPU  CPU for wrk and the origin (default 1)
 #   SLUICE_BIN      the sluice binary (default ./sluice)
@@ -18,7 +20,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 duration=${BENCH_DURATION:-10}
 warmup=${BENCH_WARMUP:-2}
 conns=${BENCH_CONNS:-50}
-proxies=${BENCH_PROXIES:-sluice haproxy nginx}
+proxies=${BENCH_PROXIES:-sluice haproxy nginx sluice-nolog sluice-follow}
 proxy_cpu=${BENCH_PROXY_CPU:-0}
 load_cpu=${BENCH_LOAD_CPU:-1}
 sluice=${SLUICE_BIN:-$root/sluice}
@@ -149,6 +151,9 @@ backend origin
 EOF
 done
 
+# the same with the shared-memory log off, to measure what logging costs
+sed 's/^    nbthread 1$/    nbthread 1\n    shm-log off/' "$tmp/sluice.cfg" >"$tmp/sluice-nolog.cfg"
+
 nginx_conf nginx-proxy "    upstream origin {
         server 127.0.0.1:$origin_port;
         keepalive 32;
@@ -248,6 +253,17 @@ for name in $proxies; do
 		fi
 		start sluice "${pin_proxy[@]}" "$sluice" -n "$tmp/sluice.shm" -f "$tmp/sluice.cfg"
 		port=$sluice_port ;;
+	sluice-nolog)
+		start sluice-nolog "${pin_proxy[@]}" "$sluice" -n "$tmp/sluice.shm" -f "$tmp/sluice-nolog.cfg"
+		port=$sluice_port ;;
+	sluice-follow)
+		# logging on, and sluicelog following the ring at full rate
+		start sluice-follow "${pin_proxy[@]}" "$sluice" -n "$tmp/sluice.shm" -f "$tmp/sluice.cfg"
+		port=$sluice_port
+		sleep 0.3
+		"${pin_load[@]}" "$root/sluicelog" -n "$tmp/sluice.shm" >/dev/null 2>"$tmp/follower.log" &
+		follower_pid=$!
+		pids+=("$follower_pid") ;;
 	haproxy)
 		start haproxy "${pin_proxy[@]}" "$haproxy" -db -f "$tmp/haproxy.cfg"
 		port=$haproxy_port ;;
@@ -256,7 +272,7 @@ for name in $proxies; do
 			-e "$tmp/nginx-proxy-error.log"
 		port=$nginx_port ;;
 	*)
-		die "unknown proxy '$name' in BENCH_PROXIES (sluice, haproxy, nginx)" ;;
+		die "unknown proxy '$name' in BENCH_PROXIES (sluice, haproxy, nginx, sluice-nolog, sluice-follow)" ;;
 	esac
 	ppid_=$last_pid
 	say "$name on 127.0.0.1:$port (CPU $proxy_cpu)"
@@ -300,6 +316,12 @@ for name in $proxies; do
 
 	kill -TERM "$ppid_" 2>/dev/null || true
 	wait "$ppid_" 2>/dev/null || true
+	if [ -n "${follower_pid:-}" ]; then
+		kill -TERM "$follower_pid" 2>/dev/null || true
+		wait "$follower_pid" 2>/dev/null || true
+		follower_pid=
+		grep -i "lost" "$tmp/follower.log" >&2 || say "sluicelog follower: no record lost"
+	fi
 done
 
 # --- the table -----------------------------------------------------------------
