@@ -11,6 +11,7 @@
  * queue_cancel at any time (timeout queue, client gone). */
 #include <pthread.h>
 #include "lb/queue.h"
+#include "lb/lb.h"
 #include "lb/server-t.h"
 #include "proxy/proxy-t.h"
 #include "core/task.h"
@@ -30,6 +31,7 @@ int srv_take_slot(struct server *srv)
 			return 0;
 	} while (!__atomic_compare_exchange_n(&srv->cur_sess, &cur, cur + 1, 1,
 					      __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
+	lb_srv_load(srv);              /* leastconn follows the load */
 	return 1;
 }
 
@@ -39,6 +41,7 @@ static void grant(struct server *srv, struct pendconn *pc, unsigned *nb_pend)
 	list_del_init(&pc->list);
 	__atomic_sub_fetch(nb_pend, 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&srv->cur_sess, 1, __ATOMIC_ACQ_REL);
+	lb_srv_load(srv);
 	pc->srv = srv;
 	pc->granted = 1;
 	list_append(&q_ready[pc->tid], &pc->list);
@@ -52,6 +55,7 @@ void srv_release_slot(struct server *srv)
 	struct proxy *be = srv->be;
 
 	__atomic_sub_fetch(&srv->cur_sess, 1, __ATOMIC_ACQ_REL);
+	lb_srv_load(srv);
 	if (!__atomic_load_n(&srv->nb_pend, __ATOMIC_ACQUIRE) &&
 	    !__atomic_load_n(&be->nb_pend, __ATOMIC_ACQUIRE))
 		return;

@@ -55,10 +55,18 @@ def test_queue_timeout_gives_503(sluice, origin):
     port = st.free_port()
     s = sluice(st.http_cfg(port, ["s1 %d maxconn 1" % origin.port],
                            defaults="timeout queue 200ms"))
-    res = parallel(port, ["/slow?ms=1500", "/id"])
-    statuses = sorted(str(r[0]) for r in res)
-    assert statuses == ["200", "503"], res
-    s.wait_stats({"be.be.no_srv": 1, "fe.fe.rsp_5xx": 1})
+    slow = {}
+    t = threading.Thread(target=lambda: slow.update(r=st.get(port, "/slow?ms=1500", timeout=10)))
+    t.start()
+    # the slow request holds the only slot before the second one comes
+    assert st.wait_until(lambda: int(st.get(origin.port, "/inflight").body) >= 1)
+    t0 = time.time()
+    r = st.get(port, "/id")
+    assert r.status == 503, r
+    assert 0.15 <= time.time() - t0 < 1.2
+    t.join(10)
+    assert slow["r"].status == 200
+    s.wait_stats({"be.be.no_srv": 1, "fe.fe.rsp_5xx": 1, "fe.fe.rsp_2xx": 1})
 
 
 def test_retries_against_a_closed_port(sluice):

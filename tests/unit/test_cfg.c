@@ -621,10 +621,10 @@ static void test_servers(void)
 		   "cannot resolve host name 'app.internal': name resolution is disabled");
 	addr_set_resolve(1);
 
-	EXPECT_ERR("backend b\n balance leastconn\n",
-		   "[ALERT] t.cfg:2: 'balance': unsupported balance algorithm 'leastconn' (supported: roundrobin)");
+	EXPECT_ERR("backend b\n balance nosuchalgo\n",
+		   "[ALERT] t.cfg:2: 'balance': unsupported balance algorithm 'nosuchalgo' (supported: roundrobin, static-rr, leastconn, first, source, uri, url_param, hdr(<name>), random)");
 	EXPECT_ERR("backend b\n balance\n",
-		   "[ALERT] t.cfg:2: 'balance': missing argument (expected 'balance roundrobin')");
+		   "[ALERT] t.cfg:2: 'balance': missing argument (expected 'balance <algorithm> [<arguments>]')");
 	EXPECT_ERR("backend b\n balance roundrobin x\n", "[ALERT] t.cfg:2: 'balance roundrobin' takes no argument");
 	EXPECT_WARN(DEFAULTS "frontend f\n bind :1\n balance roundrobin\n default_backend b\n"
 		    "backend b\n server s 1.1.1.1:1\n",
