@@ -141,7 +141,8 @@ def test_a_reader_attached_during_a_restart_follows_the_new_file(
     shm.close()
     assert follower.returncode == 0, err
     assert "reading instance file %s (pid %d)" % (path, a.pid) in err, err
-    assert "instance file %s stopped" % path in err, err
+    # the follower polls: it may or may not catch the moment between the
+    # two instances ("stopped"), but it must end up on the new file
     assert "instance file %s restarted, reattached to %s (pid %d)" \
         % (path, path, b.pid) in err, err
 
