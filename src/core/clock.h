@@ -6,6 +6,7 @@
 #include <time.h>
 
 extern __thread uint64_t now_ms;      /* monotonic milliseconds */
+extern __thread uint64_t now_real_us; /* wall clock, microseconds (log timestamps) */
 
 static inline uint64_t clock_mono_ms(void)
 {
@@ -15,7 +16,16 @@ static inline uint64_t clock_mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static inline void clock_update(void) { now_ms = clock_mono_ms(); }
+/* Once per loop turn: both clocks through the vDSO, instead of a system
+ * call for every log timestamp. */
+static inline void clock_update(void)
+{
+	struct timespec ts;
+
+	now_ms = clock_mono_ms();
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now_real_us = (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
 
 /* Deadline helpers: 0 means "no deadline". */
 static inline uint64_t tick_add(uint64_t now, unsigned ms) { return ms ? now + ms : 0; }

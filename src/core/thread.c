@@ -17,6 +17,7 @@ struct thread_ctx thread_ctx[MAX_THREADS];
 __thread struct thread_ctx *th;
 __thread int tid;
 __thread uint64_t now_ms;
+__thread uint64_t now_real_us;
 
 volatile int stopping;
 volatile int killed;

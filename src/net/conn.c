@@ -191,9 +191,37 @@ void conn_shutw(struct conn *c)
 	}
 }
 
+/* Dotted IPv4 without inet_ntop's sprintf: this runs for every request
+ * (X-Forwarded-For, log records). dst has room for 16 bytes. */
+static void ipv4_str(const unsigned char *a, char *dst)
+{
+	char *p = dst;
+
+	for (int i = 0; i < 4; i++) {
+		unsigned v = a[i];
+
+		if (v >= 100)
+			*p++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*p++ = (char)('0' + v / 10 % 10);
+		*p++ = (char)('0' + v % 10);
+		*p++ = i < 3 ? '.' : '\0';
+	}
+}
+
 void conn_addr_str(const void *addr, char *dst, size_t len)
 {
 	const struct sockaddr_storage *ss = addr;
+
+	if (len >= 16 && ss->ss_family == AF_INET) {
+		ipv4_str((const unsigned char *)&((const struct sockaddr_in *)ss)->sin_addr, dst);
+		return;
+	}
+	if (len >= 16 && ss->ss_family == AF_INET6 &&
+	    IN6_IS_ADDR_V4MAPPED(&((const struct sockaddr_in6 *)ss)->sin6_addr)) {
+		ipv4_str(&((const struct sockaddr_in6 *)ss)->sin6_addr.s6_addr[12], dst);
+		return;
+	}
 
 	if (ss->ss_family == AF_INET)
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, dst, len);

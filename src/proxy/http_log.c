@@ -17,9 +17,17 @@
 #include "core/clock.h"
 #include "core/thread-t.h"
 
+/* The loop turn's wall clock: timestamps within one pass over a session
+ * are equal; the passes themselves are what the timings measure. */
 uint64_t hlog_now(void)
 {
-	return slog_active() ? slog_now_us() : now_ms * 1000;
+	return now_real_us;
+}
+
+/* Microseconds from <then> to <now>; 0 if the wall clock stepped back. */
+static inline uint64_t since(uint64_t now, uint64_t then)
+{
+	return now > then ? now - then : 0;
 }
 
 /* The head without its final empty line. */
@@ -74,7 +82,7 @@ void hlog_sess_close(struct h1_sess *s, const char *reason)
 	if (!slog_active() || !s->vxid)
 		return;
 	slog_printf(s->vxid, SL_TAG_SessClose, "%s %llu %u", reason,
-		    (unsigned long long)((hlog_now() - s->t_open) / 1000), s->nb_req);
+		    (unsigned long long)(since(hlog_now(), s->t_open) / 1000), s->nb_req);
 	slog_end(s->vxid);
 	s->vxid = 0;
 }
@@ -130,7 +138,7 @@ void hlog_bereq(struct stream *st, int reused)
 
 void hlog_connected(struct stream *st)
 {
-	uint64_t now = hlog_now(), ms = (now - st->t_connect) / 1000;
+	uint64_t now = hlog_now(), ms = since(now, st->t_connect) / 1000;
 
 	st->be->ctr[tid].t_connect_ms += ms;
 	st->be->ctr[tid].t_connect_cnt++;
@@ -146,7 +154,7 @@ void hlog_first_byte(struct stream *st)
 	uint64_t ms;
 
 	st->t_fetch = hlog_now();
-	ms = (st->t_fetch - st->t_req) / 1000;
+	ms = since(st->t_fetch, st->t_req) / 1000;
 	st->be->ctr[tid].t_ttfb_ms += ms;
 	st->be->ctr[tid].t_ttfb_cnt++;
 	st->srv->ctr[tid].t_ttfb_ms += ms;
@@ -201,7 +209,7 @@ void hlog_error(struct stream *st, const char *where, const char *why)
 void hlog_end(struct stream *st)
 {
 	struct h1_sess *s = st->sess;
-	uint64_t now = hlog_now(), ms = (now - (st->t_start ? st->t_start : now)) / 1000;
+	uint64_t now = hlog_now(), ms = since(now, st->t_start ? st->t_start : now) / 1000;
 
 	s->fe->ctr[tid].t_total_ms += ms;
 	s->fe->ctr[tid].t_total_cnt++;

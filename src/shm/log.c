@@ -246,14 +246,11 @@ static unsigned type_flags(const char *type)
 	return 0;
 }
 
-void slog_bytes(uint32_t vxid, enum sl_tag tag, const void *p, size_t len)
+static void slog_put_flags(uint32_t vxid, unsigned tag, unsigned flags, const void *p, size_t len)
 {
-	unsigned flags = tag_flags(tag);
 	struct slog_tbuf *b;
 	uint64_t *rec;
 
-	if (!slog_on)
-		return;
 	if (unlikely(!(b = tbuf()))) {
 		count_dropped();
 		return;
@@ -265,6 +262,30 @@ void slog_bytes(uint32_t vxid, enum sl_tag tag, const void *p, size_t len)
 	rec = rec_room(b, (uint32_t)len);
 	copy_in(rec + 2, p, len);
 	rec_commit(b, rec, tag, vxid, flags, (uint32_t)len);
+}
+
+void slog_bytes(uint32_t vxid, enum sl_tag tag, const void *p, size_t len)
+{
+	if (slog_on)
+		slog_put_flags(vxid, tag, tag_flags(tag), p, len);
+}
+
+const char slog_digits2[200] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
+/* "<type> <id> <reason>", for Begin and Link: on every request, so no printf */
+static void slog_tx(uint32_t vxid, unsigned tag, const char *type, uint32_t id, const char *reason)
+{
+	struct slog_line l = { 0 };
+
+	slog_puts(&l, type);
+	slog_putc(&l, ' ');
+	slog_putu(&l, id);
+	slog_putc(&l, ' ');
+	slog_puts(&l, reason ? reason : "");
+	slog_put_flags(vxid, tag, type_flags(type), l.buf, l.len);
 }
 
 void slog_str(uint32_t vxid, enum sl_tag tag, const char *s)
@@ -343,17 +364,6 @@ static void slog_vfmt(uint32_t vxid, unsigned tag, unsigned flags, const char *f
 	rec_commit(b, rec, tag, vxid, flags, (uint32_t)n);
 }
 
-static void slog_fmt(uint32_t vxid, unsigned tag, unsigned flags, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static void slog_fmt(uint32_t vxid, unsigned tag, unsigned flags, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	slog_vfmt(vxid, tag, flags, fmt, ap);
-	va_end(ap);
-}
 
 void slog_printf(uint32_t vxid, enum sl_tag tag, const char *fmt, ...)
 {
@@ -369,15 +379,13 @@ void slog_printf(uint32_t vxid, enum sl_tag tag, const char *fmt, ...)
 void slog_begin(uint32_t vxid, const char *type, uint32_t parent, const char *reason)
 {
 	if (slog_on)
-		slog_fmt(vxid, SL_TAG_Begin, type_flags(type), "%s %u %s", type, parent,
-			 reason ? reason : "");
+		slog_tx(vxid, SL_TAG_Begin, type, parent, reason);
 }
 
 void slog_link(uint32_t vxid, const char *type, uint32_t child, const char *reason)
 {
 	if (slog_on)
-		slog_fmt(vxid, SL_TAG_Link, type_flags(type), "%s %u %s", type, child,
-			 reason ? reason : "");
+		slog_tx(vxid, SL_TAG_Link, type, child, reason);
 }
 
 void slog_end(uint32_t vxid)

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include "shm/shm-t.h"
 
 /* The tags: the same numbers as enum sl_tag of include/sluice/sluice.h,
@@ -84,8 +85,7 @@ static inline void slog_put(struct slog_line *l, const char *s, size_t n)
 {
 	if (n > sizeof(l->buf) - l->len)
 		n = sizeof(l->buf) - l->len;
-	for (size_t i = 0; i < n; i++)
-		l->buf[l->len + i] = s[i];
+	memcpy(l->buf + l->len, s, n);
 	l->len += n;
 }
 
@@ -97,21 +97,31 @@ static inline void slog_putc(struct slog_line *l, char c)
 
 static inline void slog_puts(struct slog_line *l, const char *s)
 {
-	while (*s && l->len < sizeof(l->buf))
-		l->buf[l->len++] = *s++;
+	slog_put(l, s, strlen(s));
 }
+
+/* "00".."99": two digits per division when formatting numbers. */
+extern const char slog_digits2[200];
 
 static inline void slog_putu(struct slog_line *l, uint64_t v)
 {
 	char tmp[20];
-	int n = 0;
+	int n = sizeof(tmp);
 
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n && l->len < sizeof(l->buf))
-		l->buf[l->len++] = tmp[--n];
+	while (v >= 100) {
+		unsigned r = (unsigned)(v % 100);
+
+		v /= 100;
+		n -= 2;
+		memcpy(tmp + n, slog_digits2 + 2 * r, 2);
+	}
+	if (v >= 10) {
+		n -= 2;
+		memcpy(tmp + n, slog_digits2 + 2 * v, 2);
+	} else {
+		tmp[--n] = (char)('0' + v);
+	}
+	slog_put(l, tmp + n, sizeof(tmp) - (size_t)n);
 }
 
 /* Microseconds as "seconds.micros" (6 digits). */
@@ -121,9 +131,10 @@ static inline void slog_putus(struct slog_line *l, uint64_t us)
 	char d[7];
 
 	slog_putu(l, us / 1000000);
-	for (int i = 5; i >= 0; i--, frac /= 10)
-		d[i + 1] = (char)('0' + frac % 10);
 	d[0] = '.';
+	memcpy(d + 1, slog_digits2 + 2 * (frac / 10000), 2);
+	memcpy(d + 3, slog_digits2 + 2 * (frac / 100 % 100), 2);
+	memcpy(d + 5, slog_digits2 + 2 * (frac % 100), 2);
 	slog_put(l, d, 7);
 }
 
