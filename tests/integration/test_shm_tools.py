@@ -349,7 +349,10 @@ def test_tools_wait_for_an_instance_that_is_not_there_yet(tmp_path):
                              ("sluicencsa", ["-d"]),
                              ("sluicestat", ["-1"]))]
     time.sleep(0.7)
-    s = sample(path)
+    # the file appears complete: a dumping tool reads what is there at once,
+    # so it must not see it half-written
+    s = sample(tmp_path / "late.building")
+    os.rename(str(tmp_path / "late.building"), str(path))
     outs = [p.communicate(timeout=10) for p in procs]
     s.close()
     for p, (out, err) in zip(procs, outs):
