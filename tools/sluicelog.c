@@ -12,6 +12,7 @@
 #include "sluice/sluice.h"
 
 #define PROG "sluicelog"
+#include "tool.h"
 
 struct opts {
 	const char *name;
@@ -37,14 +38,6 @@ struct state {
 	int werr;
 };
 
-static volatile int stop_flag;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-}
-
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -69,40 +62,6 @@ static void usage(FILE *f)
 "  -h          this help\n"
 "Exit status: 0 done, 1 cannot read (no instance, bad version, corrupt\n"
 "file), 2 bad usage. See doc/tools.md.\n");
-}
-
-static void die_usage(const char *fmt, const char *arg)
-{
-	fprintf(stderr, PROG ": ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n(" PROG " -h for help)\n");
-	exit(2);
-}
-
-static double parse_seconds(const char *s, const char *opt)
-{
-	char *end;
-	double v;
-
-	if (!strcmp(s, "off") || !strcmp(s, "inf"))
-		return -1;
-	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || *end || v < 0 || errno)
-		die_usage("%s: expected seconds or \"off\"", opt);
-	return v;
-}
-
-static long long parse_count(const char *s, const char *opt)
-{
-	char *end;
-	long long v;
-
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (end == s || *end || v < 0 || errno)
-		die_usage("%s: expected a non-negative integer", opt);
-	return v;
 }
 
 /* -i / -x: tag names or globs, comma-separated. */
@@ -342,7 +301,7 @@ int main(int argc, char **argv)
 			switch (c) {
 			case 'n': o.name = optarg; break;
 			case 't':
-				o.wait = parse_seconds(optarg, "-t");
+				o.wait = parse_seconds(optarg, "-t", 1);
 				o.wait_set = 1;
 				break;
 			case 'd': o.dump = 1; break;
@@ -371,7 +330,7 @@ int main(int argc, char **argv)
 			case 'q': o.query = optarg; break;
 			case 'V': o.vxid = parse_count(optarg, "-V"); break;
 			case 'T':
-				o.group_timeout = parse_seconds(optarg, "-T");
+				o.group_timeout = parse_seconds(optarg, "-T", 1);
 				if (o.group_timeout <= 0)
 					die_usage("%s: expected a positive "
 						  "number of seconds", "-T");

@@ -13,6 +13,7 @@
 #include "sluice/sluice.h"
 
 #define PROG "sluicencsa"
+#include "tool.h"
 #define COMBINED "%h %l %u %t \"%r\" %s %b \"%{Referer}i\" \"%{User-agent}i\""
 
 /* One compiled format directive. */
@@ -50,14 +51,6 @@ struct reqinfo {
 	double duration;         /* seconds, -1 unknown */
 };
 
-static volatile int stop_flag;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-}
-
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -79,28 +72,6 @@ static void usage(FILE *f)
 "%%{Header}i %%{Header}o %%m %%U %%q %%H %%{vxid|backend|server|frontend|\n"
 "client_port|bestatus|Timestamp:Label}x %%%%.\n"
 "Exit status: 0 done, 1 cannot read, 2 bad usage.\n");
-}
-
-static void die_usage(const char *fmt, const char *arg)
-{
-	fprintf(stderr, PROG ": ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n(" PROG " -h for help)\n");
-	exit(2);
-}
-
-static double parse_seconds(const char *s, const char *opt)
-{
-	char *end;
-	double v;
-
-	if (!strcmp(s, "off") || !strcmp(s, "inf"))
-		return -1;
-	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || *end || v < 0 || errno)
-		die_usage("%s: expected seconds or \"off\"", opt);
-	return v;
 }
 
 /* ---------------------------------------------------------------- format */
@@ -679,7 +650,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'n': name = optarg; break;
 		case 't':
-			wait = parse_seconds(optarg, "-t");
+			wait = parse_seconds(optarg, "-t", 1);
 			wait_set = 1;
 			break;
 		case 'd': dump = 1; break;
@@ -687,7 +658,7 @@ int main(int argc, char **argv)
 		case 'J': s.json = 1; break;
 		case 'q': query = optarg; break;
 		case 'T':
-			gtimeout = parse_seconds(optarg, "-T");
+			gtimeout = parse_seconds(optarg, "-T", 1);
 			if (gtimeout <= 0)
 				die_usage("%s: expected a positive number of "
 					  "seconds", "-T");

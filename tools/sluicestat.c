@@ -16,6 +16,7 @@
 #include "sluice/sluice.h"
 
 #define PROG "sluicestat"
+#include "tool.h"
 
 enum mode { M_LIVE, M_ONCE, M_JSON, M_PROM, M_SECTIONS };
 
@@ -28,14 +29,6 @@ struct opts {
 	char **globs;            /* -f, a leading '^' excludes */
 	size_t nglobs;
 };
-
-static volatile int stop_flag;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-}
 
 static void usage(FILE *f)
 {
@@ -58,29 +51,6 @@ static void usage(FILE *f)
 "Live view keys: q quit, arrows/PgUp/PgDn/Home/End scroll, z hide zeros.\n"
 "Exit status: 0 done, 1 cannot read (no instance, bad version, corrupt\n"
 "file), 2 bad usage.\n");
-}
-
-static void die_usage(const char *fmt, const char *arg)
-{
-	fprintf(stderr, PROG ": ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n(" PROG " -h for help)\n");
-	exit(2);
-}
-
-static double parse_seconds(const char *s, const char *opt, int allow_off)
-{
-	char *end;
-	double v;
-
-	if (allow_off && (!strcmp(s, "off") || !strcmp(s, "inf")))
-		return -1;
-	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || *end || v < 0 || errno)
-		die_usage(allow_off ? "%s: expected seconds or \"off\"" :
-			  "%s: expected seconds", opt);
-	return v;
 }
 
 static double now_mono(void)
