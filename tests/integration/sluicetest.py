@@ -332,10 +332,12 @@ def wait_until(cond, timeout=3.0, step=0.02):
 
 
 def connect_refused(port, host=LOOPBACK):
-    """True if connecting to port is refused now."""
+    """True if connecting to port is refused now. A connection reset while
+    it is being set up counts too: it reached a listening socket that was
+    closed under it (what a stopping proxy does)."""
     try:
         s = socket.create_connection((host, port), timeout=1)
-    except ConnectionRefusedError:
+    except (ConnectionRefusedError, ConnectionResetError):
         return True
     s.close()
     return False
