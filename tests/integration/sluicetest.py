@@ -331,6 +331,23 @@ def wait_until(cond, timeout=3.0, step=0.02):
         time.sleep(step)
 
 
+def wait_steady(cond, steady=0.5, timeout=10.0, step=0.02):
+    """Wait until cond() has held at every sample for `steady` seconds in a
+    row: for states a moving system passes through before it settles (a
+    transfer that fills socket buffers before it stalls)."""
+    deadline = time.monotonic() + timeout
+    since = None
+    while time.monotonic() < deadline:
+        if cond():
+            since = since or time.monotonic()
+            if time.monotonic() - since >= steady:
+                return True
+        else:
+            since = None
+        time.sleep(step)
+    return False
+
+
 def connect_refused(port, host=LOOPBACK):
     """True if connecting to port is refused now. A connection reset while
     it is being set up counts too: it reached a listening socket that was

@@ -88,7 +88,10 @@ def test_waiting_for_a_buffer_still_times_out(sluice, origin):
         # a big response the client never reads: its buffers stay full
         c.send(b"GET /chunked?n=2000&size=10000 HTTP/1.1\r\nHost: x\r\n\r\n")
         holders.append(c)
-    assert st.wait_until(lambda: s.info()["buffers_used"] >= 2, timeout=5), s.info()
+    # until the socket buffers are full a holder's buffer empties and is
+    # given back between reads: wait for the stall, not for a passing moment
+    assert st.wait_steady(lambda: s.info()["buffers_used"] >= 2, steady=0.5,
+                          timeout=20), s.info()
     with st.Client(port) as c:
         c.send(b"GET /id HTTP/1.1\r\nHost: x\r\n\r\n")
         assert c.closed_by_peer(timeout=3.0)
