@@ -34,6 +34,18 @@ static inline void list_del_init(struct list *e)
 	e->n = e->p = e;
 }
 
+/* Moves the elements of <from> to the front of <to>; <from> ends empty. */
+static inline void list_splice_init(struct list *from, struct list *to)
+{
+	if (list_empty(from))
+		return;
+	from->p->n = to->n;
+	to->n->p = from->p;
+	to->n = from->n;
+	from->n->p = to;
+	list_init(from);
+}
+
 #define list_elem(l, type, member) container_of(l, type, member)
 
 #define list_for_each_safe(it, bk, head) \

@@ -20,6 +20,13 @@ struct thread_ctx {
 	unsigned nb_conns;           /* client sessions + server conns owned here */
 	struct list sessions;        /* live client sessions (for soft stop) */
 	struct list idle_srv;        /* all idle server conns of this thread */
+	/* idle_lock guards idle_srv, the servers' idle[tid]/safe[tid] lists
+	 * and nb_idle[tid], and idle_grave: connections whose socket another
+	 * thread took over, freed by this one at the end of its turn
+	 * (lb/server.c); nb_grave: idle_grave is not empty */
+	pthread_spinlock_t idle_lock;
+	struct list idle_grave;
+	unsigned nb_grave;
 	void *pool_cache;            /* per-thread pool caches (mem/) */
 	int stopping_seen;           /* soft stop applied on this thread */
 };

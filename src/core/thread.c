@@ -49,6 +49,9 @@ int thread_ctx_init(int i)
 	list_init(&c->runq);
 	list_init(&c->sessions);
 	list_init(&c->idle_srv);
+	list_init(&c->idle_grave);
+	if (pthread_spin_init(&c->idle_lock, PTHREAD_PROCESS_PRIVATE))
+		return -1;
 	c->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (c->epfd < 0)
 		return -1;
@@ -71,6 +74,11 @@ void thread_wake(int i)
 	ssize_t r = write(thread_ctx[i].wake_fd, &one, sizeof(one));
 
 	(void)r; /* a full counter already means "wake up" */
+}
+
+int thread_count(void)
+{
+	return nb_started;
 }
 
 void threads_wake_all(void)

@@ -19,6 +19,8 @@ void threads_run(int n);
 /* Wake thread <i> from epoll_wait (async-signal-safe). */
 void thread_wake(int i);
 void threads_wake_all(void);
+/* Number of worker threads started (0 before threads_run()). */
+int thread_count(void);
 
 /* Per-thread hooks, registered at startup from the room that needs them.
  * Each member is optional and runs on every worker thread. */

@@ -14,7 +14,18 @@
  * Purge: every pool-purge-delay/N (N batches per half-life), each thread
  * closes ((pool_low - pool_min) + 2N - 1) / 2N of its connections that
  * stayed unused over the period (pool_low: the fewest it held), oldest and
- * not-yet-safe first, so half of the unused ones are gone per half-life. */
+ * not-yet-safe first, so half of the unused ones are gone per half-life.
+ *
+ * Takeover (the thread-group design note's rule: one holder per socket,
+ * and taking it is a handshake with that holder): a thread that has no
+ * idle connection to give takes one from another thread's lists. Each
+ * thread's lists are guarded by its idle_lock, which the owner takes
+ * uncontended to park and take, and a taker takes for the one move. The
+ * taker moves the socket out of the owner's poller into a new connection
+ * of its own (conn_takeover); the old one, now without a socket, goes to
+ * the owner's graveyard and the owner frees it at the end of its loop
+ * turn: an event it collected before the move still points at it, and
+ * finds it without a socket (srv_idle_fd_cb). */
 #include <limits.h>
 #include "lb/server.h"
 #include "net/conn.h"
@@ -27,65 +38,118 @@
 
 static __thread struct task *purge_task;
 
-static void idle_unlink(struct server *srv, struct conn *c)
+/* Lock held: <t>'s lists. */
+static void idle_unlink(struct server *srv, struct conn *c, int t)
 {
+	unsigned n = srv->nb_idle[t] - 1;
+
 	list_del_init(&c->idle);
 	list_del_init(&c->th_idle);
-	srv->nb_idle[tid]--;
+	/* takers peek at nb_idle[t] without the lock */
+	__atomic_store_n(&srv->nb_idle[t], n, __ATOMIC_RELAXED);
 	__atomic_sub_fetch(&srv->idle_total, 1, __ATOMIC_RELAXED);
-	if (srv->nb_idle[tid] < srv->pool_low[tid])
-		srv->pool_low[tid] = srv->nb_idle[tid];
+	if (n < srv->pool_low[t])
+		srv->pool_low[t] = n;
 }
 
 /* Any event on an idle connection ends it: the server closed it, reset it,
- * or sent bytes nobody asked for. */
+ * or sent bytes nobody asked for. A connection taken over by another
+ * thread since the event was collected has no socket: the graveyard has
+ * it. */
 static void srv_idle_fd_cb(struct fd_handler *h, uint32_t ev)
 {
 	struct conn *c = container_of(h, struct conn, fdh);
 
-	idle_unlink(c->srv, c);
+	pthread_spin_lock(&th->idle_lock);
+	if (c->fdh.fd < 0) {
+		pthread_spin_unlock(&th->idle_lock);
+		return;
+	}
+	idle_unlink(c->srv, c, tid);
+	pthread_spin_unlock(&th->idle_lock);
 	conn_free(&c);
 }
 
-static struct conn *take_from(struct server *srv, struct list *l, struct task *owner)
+/* The connection thread <t>'s lists offer to a request under the backend's
+ * http-reuse strategy, unlinked; NULL if none. <t>'s lock held. */
+static struct conn *pick(struct server *srv, int t, int not_first)
 {
+	struct list *idle = &srv->idle[t], *safe = &srv->safe[t], *l = NULL;
 	struct conn *c;
 
-	if (list_empty(l))
+	switch (srv->be->reuse) {
+	case PX_REUSE_NEVER:
+		break;
+	case PX_REUSE_SAFE:                 /* first requests open their own */
+		if (not_first)
+			l = !list_empty(idle) ? idle : safe;
+		break;
+	case PX_REUSE_AGGRESSIVE:           /* first requests: proven ones only */
+		l = not_first && !list_empty(idle) ? idle : safe;
+		break;
+	case PX_REUSE_ALWAYS:
+		if (not_first)
+			l = !list_empty(idle) ? idle : safe;
+		else
+			l = !list_empty(safe) ? safe : idle;
+		break;
+	}
+	if (!l || list_empty(l))
 		return NULL;
 	c = list_elem(l->n, struct conn, idle);
-	idle_unlink(srv, c);
-	conn_set_owner(c, owner);
-	c->flags = CO_FL_SERVER | CO_FL_REUSED | CO_FL_WR_READY;
+	idle_unlink(srv, c, t);
 	return c;
+}
+
+/* Takes a connection from another thread's lists, nearest thread first. */
+static struct conn *take_over(struct server *srv, struct task *owner, int not_first)
+{
+	int n = thread_count();
+
+	for (int i = 1; i < n; i++) {
+		int t = (tid + i) % n;
+		struct thread_ctx *o = &thread_ctx[t];
+		struct conn *old, *c;
+
+		if (!__atomic_load_n(&srv->nb_idle[t], __ATOMIC_RELAXED))
+			continue;
+		pthread_spin_lock(&o->idle_lock);
+		old = pick(srv, t, not_first);
+		if (!old) {
+			pthread_spin_unlock(&o->idle_lock);
+			continue;
+		}
+		c = conn_takeover(old, o->epfd, owner);
+		list_insert(&o->idle_grave, &old->idle);
+		__atomic_store_n(&o->nb_grave, 1, __ATOMIC_RELEASE);
+		pthread_spin_unlock(&o->idle_lock);
+		srv->ctr[tid].takeovers++;
+		if (c)
+			return c;
+	}
+	return NULL;
 }
 
 struct conn *srv_take_idle(struct server *srv, struct task *owner, int not_first)
 {
-	struct list *idle = &srv->idle[tid], *safe = &srv->safe[tid];
-	struct conn *c = NULL;
+	struct conn *c;
 
-	switch (srv->be->reuse) {
-	case PX_REUSE_NEVER:
+	if (srv->be->reuse == PX_REUSE_NEVER)
 		return NULL;
-	case PX_REUSE_SAFE:
-		if (not_first && !(c = take_from(srv, idle, owner)))
-			c = take_from(srv, safe, owner);
-		return c;
-	case PX_REUSE_AGGRESSIVE:
-		if (not_first && (c = take_from(srv, idle, owner)))
-			return c;
-		return take_from(srv, safe, owner);
-	case PX_REUSE_ALWAYS:
-		if (not_first) {
-			if (!(c = take_from(srv, idle, owner)))
-				c = take_from(srv, safe, owner);
-		} else if (!(c = take_from(srv, safe, owner))) {
-			c = take_from(srv, idle, owner);
-		}
+	pthread_spin_lock(&th->idle_lock);
+	c = pick(srv, tid, not_first);
+	pthread_spin_unlock(&th->idle_lock);
+	if (c) {
+		conn_set_owner(c, owner);
+		c->flags = CO_FL_SERVER | CO_FL_REUSED | CO_FL_WR_READY;
 		return c;
 	}
-	return NULL;
+	if (!__atomic_load_n(&srv->idle_total, __ATOMIC_RELAXED))
+		return NULL;
+	c = take_over(srv, owner, not_first);
+	if (c)
+		c->flags = CO_FL_SERVER | CO_FL_REUSED | CO_FL_WR_READY;
+	return c;
 }
 
 void srv_park_idle(struct server *srv, struct conn *c)
@@ -99,15 +163,28 @@ void srv_park_idle(struct server *srv, struct conn *c)
 	c->srv = srv;
 	c->owner = NULL;
 	c->fdh.cb = srv_idle_fd_cb;
+	pthread_spin_lock(&th->idle_lock);
 	list_insert(c->nb_req >= 2 ? &srv->safe[tid] : &srv->idle[tid], &c->idle);
 	list_insert(&th->idle_srv, &c->th_idle);
-	srv->nb_idle[tid]++;
+	__atomic_store_n(&srv->nb_idle[tid], srv->nb_idle[tid] + 1, __ATOMIC_RELAXED);
+	pthread_spin_unlock(&th->idle_lock);
 	__atomic_add_fetch(&srv->idle_total, 1, __ATOMIC_RELAXED);
 }
 
-/* Close up to <n> of srv's idle connections on this thread, oldest first,
- * unproven ones before safe ones. */
-static void purge_some(struct server *srv, unsigned n)
+/* Frees the list of connections <l> (linked by their idle member). */
+static void free_all(struct list *l)
+{
+	while (!list_empty(l)) {
+		struct conn *c = list_elem(l->n, struct conn, idle);
+
+		list_del_init(&c->idle);
+		conn_free(&c);
+	}
+}
+
+/* Unlinks up to <n> of srv's idle connections on this thread, oldest
+ * first, unproven ones before safe ones, onto <out>. Lock held. */
+static void purge_some(struct server *srv, unsigned n, struct list *out)
 {
 	struct list *lists[2] = { &srv->idle[tid], &srv->safe[tid] };
 
@@ -115,8 +192,8 @@ static void purge_some(struct server *srv, unsigned n)
 		while (n && !list_empty(lists[i])) {
 			struct conn *c = list_elem(lists[i]->p, struct conn, idle);
 
-			idle_unlink(srv, c);
-			conn_free(&c);
+			idle_unlink(srv, c, tid);
+			list_insert(out, &c->idle);
 			n--;
 		}
 	}
@@ -126,8 +203,10 @@ static void purge_some(struct server *srv, unsigned n)
  * shortest pool-purge-delay / N among the servers (all share the timer). */
 static void purge_run(struct task *t, void *ctx)
 {
+	struct list victims = LIST_HEAD_INIT(victims);
 	uint64_t next = 0;
 
+	pthread_spin_lock(&th->idle_lock);
 	for (struct proxy *be = proxies_list; be; be = be->next) {
 		for (struct server *srv = be->srv; srv; srv = srv->next) {
 			unsigned low = srv->pool_low[tid];
@@ -135,12 +214,14 @@ static void purge_run(struct task *t, void *ctx)
 
 			if (low > srv->pool_min)
 				purge_some(srv, ((low - srv->pool_min) + 2 * PURGE_BATCHES - 1) /
-					   (2 * PURGE_BATCHES));
+					   (2 * PURGE_BATCHES), &victims);
 			srv->pool_low[tid] = srv->nb_idle[tid];
 			if (period && (!next || period < next))
 				next = period;
 		}
 	}
+	pthread_spin_unlock(&th->idle_lock);
+	free_all(&victims);
 	task_schedule(t, now_ms + (next ? next : 1000));
 }
 
@@ -155,20 +236,42 @@ static void srv_thread_init(void)
 	task_schedule(purge_task, now_ms + 1000);
 }
 
+/* End of a loop turn: frees what other threads took the sockets of. The
+ * events of this turn have all been handled, and the poller reports none
+ * for them any more. */
+static void srv_turn(void)
+{
+	struct list dead = LIST_HEAD_INIT(dead);
+
+	if (likely(!__atomic_load_n(&th->nb_grave, __ATOMIC_ACQUIRE)))
+		return;
+	pthread_spin_lock(&th->idle_lock);
+	list_splice_init(&th->idle_grave, &dead);
+	th->nb_grave = 0;
+	pthread_spin_unlock(&th->idle_lock);
+	free_all(&dead);
+}
+
 /* Soft stop: idle server connections of this thread go at once. */
 static void srv_idle_stop(void)
 {
+	struct list dead = LIST_HEAD_INIT(dead);
+
+	pthread_spin_lock(&th->idle_lock);
 	while (!list_empty(&th->idle_srv)) {
 		struct conn *c = list_elem(th->idle_srv.n, struct conn, th_idle);
 
-		idle_unlink(c->srv, c);
-		conn_free(&c);
+		idle_unlink(c->srv, c, tid);
+		list_insert(&dead, &c->idle);
 	}
+	pthread_spin_unlock(&th->idle_lock);
+	free_all(&dead);
 }
 
 static void srv_thread_exit(void)
 {
 	srv_idle_stop();
+	srv_turn();
 	task_cancel(purge_task);
 	free(purge_task);
 	purge_task = NULL;
@@ -177,6 +280,7 @@ static void srv_thread_exit(void)
 static struct thread_hook srv_hook = {
 	.init = srv_thread_init,
 	.stop = srv_idle_stop,
+	.turn = srv_turn,
 	.exit = srv_thread_exit,
 };
 

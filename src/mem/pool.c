@@ -331,8 +331,8 @@ void *pool_alloc_slow(struct pool_head *ph, const struct pool_caller *caller)
 	int fresh = 0;
 
 	CHECK_OBJ(ph, POOL_MAGIC);
-	if (unlikely(!ph->frozen))
-		ph->frozen = 1;
+	if (unlikely(!__atomic_load_n(&ph->frozen, __ATOMIC_RELAXED)))  /* all threads set it */
+		__atomic_store_n(&ph->frozen, 1, __ATOMIC_RELAXED);
 	if (ph->limit && !pool_limit_take(ph)) {
 		pc->failed++;
 		return NULL;

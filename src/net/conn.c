@@ -135,6 +135,40 @@ struct conn *conn_new_connect_src(const struct sockaddr_storage *addr, socklen_t
 	return c;
 }
 
+struct conn *conn_takeover(struct conn *old, int from_epfd, struct task *owner)
+{
+	struct conn *c;
+	int fd = old->fdh.fd;
+	char b;
+
+	CHECK_OBJ(old, CONN_MAGIC);
+	ASSERT(fd >= 0);
+	/* out of the old thread's poller first: from now on it gets no event
+	 * for this socket, only ones it had already collected (on <old>) */
+	epoll_ctl(from_epfd, EPOLL_CTL_DEL, fd, NULL);
+	old->fdh.fd = -1;
+	c = conn_alloc(fd, owner);
+	if (!c) {
+		close(fd);
+		return NULL;
+	}
+	c->flags = old->flags;
+	c->xprt = old->xprt;
+	c->nb_req = old->nb_req;
+	c->srv = old->srv;
+	c->peer = old->peer;
+	th->nb_conns++;
+	/* an event the old thread did not handle yet may have said that the
+	 * server closed it or spoke out of turn: look before handing it out */
+	if (recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) >= 0 ||
+	    (errno != EAGAIN && errno != EWOULDBLOCK) ||
+	    fd_register(&c->fdh, EPOLLIN | EPOLLOUT | EPOLLRDHUP) < 0) {
+		conn_free(&c);
+		return NULL;
+	}
+	return c;
+}
+
 int conn_connect_check(struct conn *c)
 {
 	int err = 0;
@@ -169,7 +203,8 @@ void conn_free(struct conn **pc)
 		list_del_init(&c->idle);
 	if (list_inlist(&c->th_idle))
 		list_del_init(&c->th_idle);
-	close(c->fdh.fd);
+	if (c->fdh.fd >= 0)             /* -1: its socket was taken over */
+		close(c->fdh.fd);
 	c->magic = 0;
 	pool_free(pool_conn, c);
 	th->nb_conns--;

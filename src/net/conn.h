@@ -20,6 +20,15 @@ struct conn *conn_new_connect_src(const struct sockaddr_storage *addr, socklen_t
 				  struct source_cfg *src, struct task *owner);
 /* Closes the socket and frees the conn; clears *pc. */
 void conn_free(struct conn **pc);
+
+/* Moves the socket of <old>, an idle server connection registered in the
+ * poller <from_epfd> of another thread, into a new connection owned by the
+ * calling thread and <owner>. <old> keeps fd -1 and stays allocated: its
+ * thread may still hold an event for it and must free it itself (after its
+ * current batch of events). Returns NULL (the socket closed) when the
+ * server already closed the connection or sent unrequested bytes, or on
+ * lack of memory. */
+struct conn *conn_takeover(struct conn *old, int from_epfd, struct task *owner);
 /* Check a pending connect: 1 established, 0 still pending, -1 failed. */
 int conn_connect_check(struct conn *c);
 

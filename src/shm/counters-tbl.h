@@ -94,6 +94,8 @@ SRV_CTR(conns,          COUNTER, CTR_STAT, NULL,
 	"connections opened to the server", NULL)
 SRV_CTR(reused,         COUNTER, CTR_STAT, NULL,
 	"requests sent over a reused idle connection", NULL)
+SRV_CTR(takeovers,      COUNTER, CTR_STAT, NULL,
+	"idle connections taken from another thread (some found closed, not used)", NULL)
 SRV_CTR(requests,       COUNTER, CTR_STAT, NULL,
 	"requests sent to the server", NULL)
 SRV_CTR(connect_errors, COUNTER, CTR_STAT, NULL,

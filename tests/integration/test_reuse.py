@@ -98,3 +98,59 @@ def test_idle_purge_halves_unused_connections(sluice, origin):
     assert st.wait_until(lambda: s.stats()["srv.be.s1.idle"] == 1, timeout=6), s.stats()
     time.sleep(1.0)
     assert s.stats()["srv.be.s1.idle"] == 1
+
+
+def test_threads_take_over_idle_connections(sluice, origin):
+    """With two threads, a client served by the thread that does not hold
+    the idle connection takes it over instead of opening a new one."""
+    port = st.free_port()
+    s = sluice(st.http_cfg(port, ["s1 %d" % origin.port], nbthread=2,
+                           be="http-reuse always"))
+    conn_ids = set()
+    for i in range(30):
+        # the kernel spreads client connections over both threads' sockets
+        with st.Client(port) as c:
+            c.request("GET", "/id")
+            r = c.read_response()
+            assert r.status == 200
+            conn_ids.add(r.header("x-conn"))
+        assert st.wait_until(lambda: s.stats()["srv.be.s1.idle"] == 1), s.stats()
+    assert len(conn_ids) == 1, conn_ids
+    stats = s.wait_stats({"srv.be.s1.conns": 1, "srv.be.s1.reused": 29})
+    # 29 clients each landing on either thread: all on one is 2^-29 likely
+    assert stats["srv.be.s1.takeovers"] >= 1, stats
+
+
+def test_takeover_races_with_servers_closing_idle_connections(sluice, origin):
+    """Idle connections that the server closes while other threads take
+    them over: every request still gets its answer, nothing leaks."""
+    import threading
+    port = st.free_port()
+    s = sluice(st.http_cfg(port, ["s1 %d" % origin.port], nbthread=2,
+                           be="http-reuse always"))
+    errors = []
+
+    def client(k):
+        try:
+            for i in range(40):
+                with st.Client(port) as c:
+                    # the origin closes a connection idle for 5 ms
+                    c.request("GET", "/id?idle_ms=5")
+                    r = c.read_response()
+                    if r.status != 200:
+                        errors.append((k, i, r.status))
+                time.sleep(0.001 * ((k + i) % 7))
+        except Exception as e:          # noqa: BLE001 - reported below
+            errors.append((k, repr(e)))
+
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors[:5]
+    stats = s.wait_stats({"srv.be.s1.requests": 160})
+    assert stats["srv.be.s1.takeovers"] >= 1, stats
+    # the origin closed them all: none stays idle
+    assert st.wait_until(lambda: s.stats()["srv.be.s1.idle"] == 0), s.stats()
+    assert st.get(port, "/id").status == 200

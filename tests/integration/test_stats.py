@@ -8,7 +8,7 @@ RSP_COUNTERS = ("requests", "rsp_1xx", "rsp_2xx", "rsp_3xx", "rsp_4xx",
 FE_COUNTERS = RSP_COUNTERS + ("conns", "cur_conns", "req_rejected",
                               "req_timeout", "cli_aborts", "denied_conn")
 BE_COUNTERS = RSP_COUNTERS + ("srv_errors", "srv_timeouts", "no_srv")
-SERVER_COUNTERS = ("conns", "reused", "requests", "connect_errors",
+SERVER_COUNTERS = ("conns", "reused", "takeovers", "requests", "connect_errors",
                    "resp_errors", "timeouts", "bytes_in", "bytes_out", "idle",
                    "checks_ok", "checks_failed", "downs", "ups")
 
