@@ -82,8 +82,11 @@ struct sl_cursor {
 	size_t bufsz;
 	struct sl_cursor_stats st;
 	/* lost records estimate: the writer's count of records before pos is
-	 * base + seen */
+	 * base + seen; r0: its count when the cursor started, less what the
+	 * cursor had accounted for (read + lost) by then, so that once caught
+	 * up, lost = records - r0 - read exactly */
 	uint64_t base, seen;
+	int64_t r0;
 	/* a record reserved but not published: since when */
 	int stalled;
 	uint64_t stall_pos;
@@ -92,8 +95,8 @@ struct sl_cursor {
 	void *fp;                /* FILE * */
 	int own_fp;
 	char *fpath;
-	/* the records a head record (ReqHead...) expands into, still to be
-	 * returned: their payloads are NUL-separated in xbuf */
+	/* the records a packed record (ReqHead..., Fmt) expands into, still
+	 * to be returned: their payloads are NUL-separated in xbuf */
 	struct sli_xrec *xq;
 	size_t xn, xi, xcap;
 	char *xbuf;
@@ -106,10 +109,12 @@ struct sli_xrec {
 	size_t off;              /* in xbuf */
 };
 
-/* sl_head.c */
-int sli_head_expand(struct sl_cursor *c, const struct sl_record *head);
-int sli_head_next(struct sl_cursor *c, struct sl_record *rec);
-int sli_is_head_tag(unsigned tag);
+/* sl_expand.c: packed records (heads, Fmt). sli_expand() queues what
+ * <rec> stands for (nothing if it does not parse); sli_expanded_next()
+ * returns the next queued record. */
+int sli_is_packed_tag(unsigned tag);
+int sli_expand(struct sl_cursor *c, const struct sl_record *rec);
+int sli_expanded_next(struct sl_cursor *c, struct sl_record *rec);
 
 /* sl_file.c */
 int sli_file_next(struct sl_cursor *c, struct sl_record *rec);

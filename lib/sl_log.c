@@ -156,6 +156,7 @@ static void position(struct sl_cursor *c)
 	c->stalled = 0;
 	c->log_gen = shm->log_gen;
 	rebase(c, w);
+	c->r0 = (int64_t)c->base - (int64_t)(c->st.records + c->st.lost_records);
 }
 
 int sl_cursor_new(struct sl_cursor **cp, struct sl_shm *shm, unsigned flags)
@@ -247,16 +248,16 @@ static int skip_corrupt(struct sl_cursor *c, uint64_t w)
 static void settle(struct sl_cursor *c, uint64_t w)
 {
 	const struct shm_log *lg = c->shm->log;
-	uint64_t r1 = sli_load(&lg->records), mine = c->base + c->seen;
+	uint64_t r1 = sli_load(&lg->records);
+	int64_t lost;
 
-	if (sli_load(&lg->w_pos) != w || sli_load(&lg->records) != r1 ||
-	    r1 == mine)
+	if (sli_load(&lg->w_pos) != w || sli_load(&lg->records) != r1)
 		return;
-	if (r1 > mine)
-		c->st.lost_records += r1 - mine;
-	else
-		c->st.lost_records -= mine - r1 < c->st.lost_records ?
-				      mine - r1 : c->st.lost_records;
+	/* the estimates made at resyncs may be off either way: replace their
+	 * sum rather than correct the last one */
+	lost = (int64_t)r1 - c->r0 - (int64_t)c->st.records;
+	if (lost >= 0)
+		c->st.lost_records = (uint64_t)lost;
 	c->base = r1 >= c->seen ? r1 - c->seen : 0;
 }
 
@@ -382,15 +383,15 @@ int sl_cursor_next(struct sl_cursor *c, struct sl_record *rec)
 	int ret;
 
 	if (c->xi < c->xn)
-		return sli_head_next(c, rec);
+		return sli_expanded_next(c, rec);
 	ret = raw_next(c, rec);
 	if (ret == SL_NEXT_RECORD && !(c->flags & SL_CURSOR_HEADS) &&
-	    sli_is_head_tag(rec->tag)) {
-		ret = sli_head_expand(c, rec);
+	    sli_is_packed_tag(rec->tag)) {
+		ret = sli_expand(c, rec);
 		if (ret < 0)
 			return ret;
 		if (c->xn)
-			return sli_head_next(c, rec);
+			return sli_expanded_next(c, rec);
 		return SL_NEXT_RECORD;       /* nothing in it: as it is */
 	}
 	return ret;

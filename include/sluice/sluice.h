@@ -189,9 +189,9 @@ struct sl_cursor;
 
 #define SL_CURSOR_HEAD  0x0U /* from the oldest record still in the ring */
 #define SL_CURSOR_TAIL  0x1U /* from now: only records written from now on */
-#define SL_CURSOR_HEADS 0x2U /* return head records (ReqHead, RespHead,
-                              * BereqHead, BerespHead) as written, instead
-                              * of expanded (see sl_cursor_next()) */
+#define SL_CURSOR_HEADS 0x2U /* return packed records (ReqHead, RespHead,
+                              * BereqHead, BerespHead, Fmt) as written,
+                              * instead of expanded (see sl_cursor_next()) */
 
 /* A cursor on the log ring of shm. Returns 0, SL_ENOLOG, SL_ENOMEM. */
 int sl_cursor_new(struct sl_cursor **cp, struct sl_shm *shm, unsigned flags);
@@ -224,8 +224,11 @@ enum sl_next {
  * records it stands for, one per call, with the head's vxid: ReqMethod,
  * ReqURL, ReqProtocol, then one ReqHeader per header line (RespHead:
  * RespProtocol, RespStatus, RespReason, RespHeader...; likewise Bereq and
- * Beresp), side flags set, SL_F_TRUNC on the last one if the head was cut;
- * unless the cursor has SL_CURSOR_HEADS. Returns an enum sl_next value or
+ * Beresp), side flags set, SL_F_TRUNC on the last one if the head was cut.
+ * An Fmt record is returned as the record of the tag it names, its text
+ * formatted from its template and values (Timestamp, Begin, Link, the Acct
+ * tags); one that does not parse is returned as written. Both unless the
+ * cursor has SL_CURSOR_HEADS. Returns an enum sl_next value or
  * SL_ECORRUPT (file cursor: bad record; ring cursor: the file was found
  * truncated by sl_check()), SL_ENOMEM. */
 int sl_cursor_next(struct sl_cursor *c, struct sl_record *rec);

@@ -39,3 +39,4 @@ SL_TAG(32, ReqHead,       "The request head as received: start line and header l
 SL_TAG(33, BereqHead,     "The request head as sent to the server; expanded into BereqMethod, BereqURL, BereqProtocol and BereqHeader")
 SL_TAG(34, BerespHead,    "The response head as received from the server; expanded into BerespProtocol, BerespStatus, BerespReason and BerespHeader")
 SL_TAG(35, RespHead,      "The response head as sent to the client; expanded into RespProtocol, RespStatus, RespReason and RespHeader")
+SL_TAG(36, Fmt,           "Binary: a record of another tag whose text the reader formats (doc/shm-format.md, 'Fmt records'); readers see the record it stands for (Timestamp, Begin, Link, the Acct tags...)")

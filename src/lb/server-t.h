@@ -39,6 +39,7 @@ struct server {
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	char *addr_str;               /* as written */
+	char addr_log[64];            /* "ip:port" as resolved, for the log */
 	unsigned weight;              /* configured ("user") weight 0..256, default 1 */
 	unsigned flags;               /* SRV_F_* */
 	unsigned maxconn;             /* 0 = unlimited; beyond, requests queue */

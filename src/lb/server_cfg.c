@@ -8,10 +8,23 @@
 #include "lb/lb.h"
 #include "lb/server-t.h"
 #include "net/addr.h"
+#include "net/conn.h"
 #include "proxy/proxy-t.h"
 
 #define SERVER_USAGE "server <name> <address>:<port> [options...]"
 #define SRV_WEIGHT_MAX 256
+
+/* srv->addr_log: "ip:port", formatted once rather than per logged request. */
+static void server_format_addr(struct server *srv)
+{
+	const struct sockaddr_storage *a = &srv->addr;
+	unsigned port = a->ss_family == AF_INET ? ntohs(((const struct sockaddr_in *)a)->sin_port) :
+			a->ss_family == AF_INET6 ? ntohs(((const struct sockaddr_in6 *)a)->sin6_port) : 0;
+	char ip[INET6_ADDRSTRLEN + 8];
+
+	conn_addr_str(a, ip, sizeof(ip));
+	snprintf(srv->addr_log, sizeof(srv->addr_log), "%s:%u", ip, port);
+}
 
 static int kw_server(struct cfg_ctx *ctx, int argc, char **args)
 {
@@ -47,6 +60,7 @@ static int kw_server(struct cfg_ctx *ctx, int argc, char **args)
 	srv->addr = ss;
 	srv->addrlen = len;
 	srv->addr_str = cfg_strdup(args[2]);
+	server_format_addr(srv);
 	srv->weight = 1;
 	srv->pool_max = UINT_MAX;
 	srv->purge_delay = 5000;

@@ -64,7 +64,7 @@ static void hs_free(struct handshake *hs)
  * Error "accept-proxy <why>", SessClose, End. */
 static void hs_log(const struct handshake *hs, const char *why, const char *end)
 {
-	struct slog_line l = { 0 };
+	SLOG_LINE(l);
 	const union conn_addr *a = &hs->conn->peer;
 	char ip[64];
 	uint32_t vxid;

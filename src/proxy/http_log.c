@@ -50,19 +50,9 @@ static void put_addr(struct slog_line *l, const union conn_addr *a, char sep)
 		  a->sa.sa_family == AF_INET6 ? ntohs(a->in6.sin6_port) : 0);
 }
 
-/* "<a> <b> <c>" */
-static void put_acct(struct slog_line *l, uint64_t a, uint64_t b, uint64_t c)
-{
-	slog_putu(l, a);
-	slog_putc(l, ' ');
-	slog_putu(l, b);
-	slog_putc(l, ' ');
-	slog_putu(l, c);
-}
-
 void hlog_sess_open(struct h1_sess *s)
 {
-	struct slog_line l = { 0 };
+	SLOG_LINE(l);
 
 	s->t_open = hlog_now();
 	if (!slog_active())
@@ -90,7 +80,7 @@ void hlog_sess_close(struct h1_sess *s, const char *reason)
 void hlog_req(struct stream *st, const char *head, size_t len)
 {
 	struct h1_sess *s = st->sess;
-	struct slog_line l = { 0 };
+	SLOG_LINE(l);
 
 	st->t_req = hlog_now();
 	st->t_start = s->t_head ? s->t_head : st->t_req;
@@ -114,13 +104,10 @@ void hlog_req(struct stream *st, const char *head, size_t len)
 void hlog_bereq(struct stream *st, int reused)
 {
 	const char *head = st->req_out.area + st->req_out.head;
-	struct slog_line l = { 0 };
+	SLOG_LINE(l);
 	struct server *srv = st->srv;
-	const char *eoh;
 
 	st->t_connect = hlog_now();
-	eoh = memmem(head, st->req_out.data, "\r\n\r\n", 4);
-	st->breq_hlen = eoh ? (uint32_t)(eoh + 4 - head) : st->req_out.data;
 	if (!slog_active() || !st->vxid)
 		return;
 	st->bvxid = slog_vxid();
@@ -130,7 +117,7 @@ void hlog_bereq(struct stream *st, int reused)
 	slog_putc(&l, ' ');
 	slog_puts(&l, srv->id);
 	slog_putc(&l, ' ');
-	put_addr(&l, (const union conn_addr *)&srv->addr, ':');
+	slog_puts(&l, srv->addr_log);
 	slog_puts(&l, reused ? " reused" : " new");
 	slog_line_end(st->bvxid, SL_TAG_Backend, &l);
 	slog_bytes(st->bvxid, SL_TAG_BereqHead, head, head_trim(head, st->breq_hlen));
@@ -222,24 +209,16 @@ void hlog_end(struct stream *st)
 	if (!slog_active() || !st->vxid)
 		return;
 	if (st->bvxid) {
-		struct slog_line l = { 0 };
-
-		put_acct(&l, st->breq_hlen, st->req_body, st->bresp_hlen);
-		slog_putc(&l, ' ');
-		slog_putu(&l, st->rsp_body);
-		slog_line_end(st->bvxid, SL_TAG_BereqAcct, &l);
+		slog_fmtv(st->bvxid, SL_TAG_BereqAcct, "%u %u %u %u", st->breq_hlen,
+			  st->req_body, st->bresp_hlen, st->rsp_body);
 		slog_end(st->bvxid);
 	}
 	if (st->status && !st->resp_hlen)
 		slog_printf(st->vxid, SL_TAG_RespStatus, "%d", st->status);  /* our own error page */
-	{
-		struct slog_line rq = { 0 }, rs = { 0 };
-
-		put_acct(&rq, st->req_hlen, st->req_body, st->req_hlen + st->req_body);
-		slog_line_end(st->vxid, SL_TAG_ReqAcct, &rq);
-		put_acct(&rs, st->resp_hlen, st->rsp_body, st->resp_hlen + st->rsp_body);
-		slog_line_end(st->vxid, SL_TAG_RespAcct, &rs);
-	}
+	slog_fmtv(st->vxid, SL_TAG_ReqAcct, "%u %u %u", st->req_hlen, st->req_body,
+		  st->req_hlen + st->req_body);
+	slog_fmtv(st->vxid, SL_TAG_RespAcct, "%u %u %u", st->resp_hlen, st->rsp_body,
+		  st->resp_hlen + st->rsp_body);
 	slog_ts(st->vxid, "End", now, st->t_start, st->t_resp ? st->t_resp : st->t_req);
 	slog_end(st->vxid);
 	st->vxid = st->bvxid = 0;

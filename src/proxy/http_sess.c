@@ -383,6 +383,7 @@ static int strm_emit_req(struct stream *st, const struct http_msg *m)
 	st->req_out.data = 0;
 	if (b_alloc(&st->req_out) < 0 || h1_emit_req(&st->req_out, m, &o) < 0)
 		return -1;
+	st->breq_hlen = (uint32_t)st->req_out.data;    /* the head alone, for now */
 	return 0;
 }
 

@@ -92,7 +92,7 @@ static void dir_release(struct tcp_dir *d)
  * started them). */
 static void tcp_log_open(struct tcp_fwd *f)
 {
-	struct slog_line l = { 0 };
+	SLOG_LINE(l);
 	char ip[64];
 
 	f->t_open = now_ms;
@@ -110,11 +110,8 @@ static void tcp_log_open(struct tcp_fwd *f)
 	slog_putc(&l, ' ');
 	slog_puts(&l, f->li->name);
 	slog_line_end(f->vxid, SL_TAG_SessOpen, &l);
-	conn_addr_str(&f->srv->addr, ip, sizeof(ip));
-	slog_printf(f->vxid, SL_TAG_Backend, "%s %s %s:%u new", f->be->id, f->srv->id, ip,
-		    f->srv->addr.ss_family == AF_INET ?
-		    ntohs(((struct sockaddr_in *)&f->srv->addr)->sin_port) :
-		    ntohs(((struct sockaddr_in6 *)&f->srv->addr)->sin6_port));
+	slog_printf(f->vxid, SL_TAG_Backend, "%s %s %s new", f->be->id, f->srv->id,
+		    f->srv->addr_log);
 }
 
 static void tcp_log_close(struct tcp_fwd *f)

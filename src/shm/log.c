@@ -25,6 +25,10 @@
 #include "shm/log.h"
 #include "shm/counters.h"
 
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the ring's padding and Fmt words are written for little-endian hosts"
+#endif
+
 int slog_on;
 
 static struct {
@@ -196,12 +200,8 @@ static inline void copy_in(void *dst, const void *src, size_t n)
 static void rec_commit(struct slog_tbuf *b, uint64_t *rec, unsigned tag, uint32_t vxid,
 		       unsigned flags, uint32_t len)
 {
-	if (len & 7) {                            /* zero the padding */
-		uint64_t *last = rec + 2 + len / 8, w = 0;
-
-		memcpy(&w, last, len & 7);
-		*last = w;
-	}
+	if (len & 7)                              /* zero the padding */
+		rec[2 + len / 8] &= ~(uint64_t)0 >> (64 - 8 * (len & 7));
 	rec[0] = (uint64_t)tag << 24 | len;
 	rec[1] = (uint64_t)vxid << 32 | (uint64_t)(flags & 0xffff) << 16;
 	rec[1] |= shm_log_check(rec[0], rec[1], rec + 2, len);
@@ -275,17 +275,55 @@ const char slog_digits2[200] =
 	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
 	"8081828384858687888990919293949596979899";
 
-/* "<type> <id> <reason>", for Begin and Link: on every request, so no printf */
+/* Fmt payload (doc/shm-format.md): a word with the tag it stands for
+ * (bits 0..7), the number of values (8..15) and the template's length
+ * (16..31); the values, a word each; the template. */
+static void fmt_put(uint32_t vxid, unsigned tag, unsigned flags, const char *tmpl,
+		    size_t tlen, unsigned n, const uint64_t *v)
+{
+	struct slog_tbuf *b;
+	uint64_t *rec, *w;
+	uint32_t len;
+
+	ASSERT(n <= SLOG_FMT_VALS);
+	if (unlikely(!(b = tbuf()))) {
+		count_dropped();
+		return;
+	}
+	if (tlen > SLOG_FMT_TMPL) {
+		tlen = SLOG_FMT_TMPL;
+		flags |= SL_F_TRUNC;
+	}
+	len = (uint32_t)(8 * (1 + n) + tlen);
+	rec = rec_room(b, len);
+	w = rec + 2;
+	w[0] = tag | n << 8 | (uint64_t)tlen << 16;
+	for (unsigned i = 0; i < n; i++)
+		w[1 + i] = v[i];
+	copy_in(w + 1 + n, tmpl, tlen);
+	rec_commit(b, rec, SL_TAG_Fmt, vxid, flags, len);
+}
+
+void slog_fmt(uint32_t vxid, enum sl_tag tag, const char *tmpl, size_t tlen,
+	      unsigned n, const uint64_t *v)
+{
+	if (slog_on)
+		fmt_put(vxid, tag, tag_flags(tag), tmpl, tlen, n, v);
+}
+
+/* "<type> <id> <reason>", for Begin and Link */
 static void slog_tx(uint32_t vxid, unsigned tag, const char *type, uint32_t id, const char *reason)
 {
-	struct slog_line l = { 0 };
+	size_t tl = strlen(type), rl = reason ? strlen(reason) : 0;
+	char t[SLOG_FMT_TMPL];
+	uint64_t v = id;
 
-	slog_puts(&l, type);
-	slog_putc(&l, ' ');
-	slog_putu(&l, id);
-	slog_putc(&l, ' ');
-	slog_puts(&l, reason ? reason : "");
-	slog_put_flags(vxid, tag, type_flags(type), l.buf, l.len);
+	if (tl + rl + 4 > sizeof(t))
+		tl = rl = 0;
+	memcpy(t, type, tl);
+	memcpy(t + tl, " %u ", 4);
+	memcpy(t + tl + 4, reason ? reason : "", rl);
+	fmt_put(vxid, tag, type_flags(type), t, tl + 4 + rl, 1, &v);
 }
 
 void slog_str(uint32_t vxid, enum sl_tag tag, const char *s)
@@ -412,25 +450,6 @@ uint64_t slog_now_us(void)
 	return (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec;
 }
 
-void slog_ts(uint32_t vxid, const char *label, uint64_t now_us, uint64_t start_us,
-	     uint64_t prev_us)
-{
-	uint64_t ds = now_us > start_us ? now_us - start_us : 0;
-	uint64_t dp = now_us > prev_us ? now_us - prev_us : 0;
-
-	struct slog_line l = { 0 };
-
-	if (!slog_on)
-		return;
-	slog_puts(&l, label);
-	slog_put(&l, ": ", 2);
-	slog_putus(&l, now_us);
-	slog_putc(&l, ' ');
-	slog_putus(&l, ds);
-	slog_putc(&l, ' ');
-	slog_putus(&l, dp);
-	slog_line_end(vxid, SL_TAG_Timestamp, &l);
-}
 
 /* ---------------------------------------------------------------- setup */
 

@@ -64,11 +64,31 @@ void slog_printf(uint32_t vxid, enum sl_tag tag, const char *fmt, ...)
 void slog_hdr(uint32_t vxid, enum sl_tag tag, const char *n, size_t nl,
 	      const char *v, size_t vl);
 
-/* A Timestamp record "<label>: <now> <now - start> <now - prev>", all
- * arguments in microseconds since the epoch (slog_now_us()), printed in
- * seconds with 6 decimals. */
-void slog_ts(uint32_t vxid, const char *label, uint64_t now_us, uint64_t start_us,
-	     uint64_t prev_us);
+/* A record of tag <tag> whose text readers build: an Fmt record carrying
+ * the template <tmpl> (<tlen> bytes, at most SLOG_FMT_TMPL) and <n> values
+ * (at most SLOG_FMT_VALS). In the template "%u" stands for the next value
+ * in decimal, "%t" for the next value, in microseconds, as seconds with 6
+ * decimals, "%%" for "%". Numbers are never formatted on the request path;
+ * slog_fmtv() takes a string literal and the values. */
+#define SLOG_FMT_VALS 8
+#define SLOG_FMT_TMPL 240
+void slog_fmt(uint32_t vxid, enum sl_tag tag, const char *tmpl, size_t tlen,
+	      unsigned n, const uint64_t *v);
+#define slog_fmtv(vxid, tag, tmpl, ...) do {					\
+		const uint64_t v_[] = { __VA_ARGS__ };				\
+		slog_fmt((vxid), (tag), "" tmpl, sizeof(tmpl) - 1,		\
+			 sizeof(v_) / sizeof(v_[0]), v_);			\
+	} while (0)
+
+/* A Timestamp record "<label>: <now> <now - start> <now - prev>" (label a
+ * string literal), all arguments in microseconds since the epoch, printed
+ * in seconds with 6 decimals. */
+#define slog_ts(vxid, label, now_us, start_us, prev_us) do {			\
+		uint64_t n_ = (now_us), s_ = (start_us), p_ = (prev_us);	\
+		if (slog_on)							\
+			slog_fmtv((vxid), SL_TAG_Timestamp, label ": %t %t %t", n_, \
+				  n_ > s_ ? n_ - s_ : 0, n_ > p_ ? n_ - p_ : 0);	\
+	} while (0)
 
 /* Wall clock in microseconds since the epoch. */
 uint64_t slog_now_us(void);
@@ -80,6 +100,10 @@ struct slog_line {
 	size_t len;
 	char buf[240];
 };
+
+/* Declares an empty line <l> (its buffer left uninitialized: zeroing it
+ * would cost more than the record). */
+#define SLOG_LINE(l) struct slog_line l; l.len = 0
 
 static inline void slog_put(struct slog_line *l, const char *s, size_t n)
 {
@@ -122,20 +146,6 @@ static inline void slog_putu(struct slog_line *l, uint64_t v)
 		tmp[--n] = (char)('0' + v);
 	}
 	slog_put(l, tmp + n, sizeof(tmp) - (size_t)n);
-}
-
-/* Microseconds as "seconds.micros" (6 digits). */
-static inline void slog_putus(struct slog_line *l, uint64_t us)
-{
-	unsigned frac = (unsigned)(us % 1000000);
-	char d[7];
-
-	slog_putu(l, us / 1000000);
-	d[0] = '.';
-	memcpy(d + 1, slog_digits2 + 2 * (frac / 10000), 2);
-	memcpy(d + 3, slog_digits2 + 2 * (frac / 100 % 100), 2);
-	memcpy(d + 5, slog_digits2 + 2 * (frac % 100), 2);
-	slog_put(l, d, 7);
 }
 
 #define slog_line_end(vxid, tag, l) slog_bytes((vxid), (tag), (l)->buf, (l)->len)

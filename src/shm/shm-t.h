@@ -109,10 +109,17 @@ static inline uint32_t shm_log_check(uint64_t w0, uint64_t w1, const uint64_t *p
 				     uint32_t len)
 {
 	const uint64_t k = 0x9e3779b97f4a7c15ULL;
-	uint64_t h = (w0 & 0xffffffffU) * k + (w1 & ~(uint64_t)0xffff) * (k + 2);
+	uint64_t h = (w0 & 0xffffffffU) * k + (w1 & ~(uint64_t)0xffff) * (k + 2), h2 = 0;
+	uint64_t m = k + 4, nw = ((uint64_t)len + 7) / 8, i;
 
-	for (uint32_t i = 0; i < (len + 7) / 8; i++)
-		h += payload[i] * (k + 4 + 2 * (uint64_t)i);
+	/* two sums in turn: independent multiplications, weights by addition */
+	for (i = 0; i + 2 <= nw; i += 2, m += 4) {
+		h += payload[i] * m;
+		h2 += payload[i + 1] * (m + 2);
+	}
+	if (i < nw)
+		h += payload[i] * m;
+	h += h2;
 	h ^= h >> 32;
 	h *= 0xd6e8feb86659fd93ULL;
 	h ^= h >> 32;

@@ -97,10 +97,9 @@ static void seg_close(struct seg *s)
 
 /* One record at w_pos (with a WRAP first if it would cross the end);
  * publish = 0 leaves its header unwritten. Returns its position. */
-static uint64_t seg_log(struct seg *s, unsigned tag, uint32_t vxid,
-			const char *payload, int publish)
+static uint64_t seg_log_n(struct seg *s, unsigned tag, uint32_t vxid,
+			  const void *payload, uint32_t len, int publish)
 {
-	uint32_t len = (uint32_t)strlen(payload);
 	uint64_t size = shm_log_rec_size(len), w = s->log->w_pos, seg, k;
 
 	if (w % s->rs + size > s->rs) {
@@ -125,6 +124,12 @@ static uint64_t seg_log(struct seg *s, unsigned tag, uint32_t vxid,
 		s->log->records++;
 	}
 	return w;
+}
+
+static uint64_t seg_log(struct seg *s, unsigned tag, uint32_t vxid,
+			const char *payload, int publish)
+{
+	return seg_log_n(s, tag, vxid, payload, (uint32_t)strlen(payload), publish);
 }
 
 static void seg_publish(struct seg *s, uint64_t pos, unsigned tag,
@@ -457,6 +462,73 @@ static void test_heads(void)
 	/* SL_CURSOR_HEADS: as written */
 	CHECK_INT(sl_cursor_next(raw, &r), SL_NEXT_RECORD);
 	CHECK(r.tag == SL_TAG_ReqHead && !strncmp(r.data, "GET /a?b", 8));
+	sl_cursor_free(&c);
+	sl_cursor_free(&raw);
+	sl_close(&shm);
+	seg_close(&s);
+}
+
+/* An Fmt payload: word 0 (tag, n, template length), n values, template;
+ * <n_claimed> and <tlen_extra> forge bad ones. Returns its length. */
+static uint32_t fmt_payload(char *out, unsigned tag, unsigned n_claimed, unsigned n,
+			    const uint64_t *v, const char *tmpl, unsigned tlen_extra)
+{
+	uint64_t w0 = tag | n_claimed << 8 | (uint64_t)(strlen(tmpl) + tlen_extra) << 16;
+
+	memcpy(out, &w0, 8);
+	memcpy(out + 8, v, 8 * n);
+	memcpy(out + 8 + 8 * n, tmpl, strlen(tmpl));
+	return (uint32_t)(8 + 8 * n + strlen(tmpl));
+}
+
+static void test_fmt(void)
+{
+	struct sl_shm *shm;
+	struct sl_cursor *c, *raw;
+	struct sl_record r;
+	struct seg s;
+	char p[512];
+	const uint64_t ts[3] = { 1700000000123456ULL, 0, 5 }, id = 42;
+	const uint64_t big[2] = { UINT64_MAX, UINT64_MAX };
+
+	seg_create(&s, "fmt", 1 << 16, 4096);
+	CHECK_INT(sl_open(&shm, s.path, 0), 0);
+	CHECK_INT(sl_cursor_new(&c, shm, SL_CURSOR_TAIL), 0);
+	CHECK_INT(sl_cursor_new(&raw, shm, SL_CURSOR_TAIL | SL_CURSOR_HEADS), 0);
+	seg_log_n(&s, SL_TAG_Fmt, 5, p, fmt_payload(p, SL_TAG_Timestamp, 3, 3, ts,
+						     "Start: %t %t %t", 0), 1);
+	EXPECT(c, SL_TAG_Timestamp, "Start: 1700000000.123456 0.000000 0.000005", SL_F_CLIENT);
+	seg_log_n(&s, SL_TAG_Fmt, 5, p, fmt_payload(p, SL_TAG_Begin, 1, 1, &id,
+						     "req %u rxreq", 0), 1);
+	EXPECT(c, SL_TAG_Begin, "req 42 rxreq", SL_F_CLIENT);
+	/* "%%", an unknown directive kept, a directive without a value */
+	seg_log_n(&s, SL_TAG_Fmt, 5, p, fmt_payload(p, SL_TAG_Debug, 1, 1, &id,
+						     "100%% %x %u %u %", 0), 1);
+	EXPECT(c, SL_TAG_Debug, "100% %x 42 - %", SL_F_CLIENT);
+	/* the widest values */
+	seg_log_n(&s, SL_TAG_Fmt, 5, p, fmt_payload(p, SL_TAG_ReqAcct, 2, 2, big,
+						     "%u %t", 0), 1);
+	EXPECT(c, SL_TAG_ReqAcct, "18446744073709551615 18446744073709.551615", SL_F_CLIENT);
+	/* records that do not parse come as written */
+	seg_log_n(&s, SL_TAG_Fmt, 5, p, fmt_payload(p, SL_TAG_Fmt, 0, 0, NULL, "x", 0), 1);
+	CHECK_INT(sl_cursor_next(c, &r), SL_NEXT_RECORD);
+	CHECK(r.tag == SL_TAG_Fmt && r.len == 9);
+	seg_log_n(&s, SL_TAG_Fmt, 5, p, fmt_payload(p, SL_TAG_ReqHead, 0, 0, NULL, "x", 0), 1);
+	CHECK_INT(sl_cursor_next(c, &r), SL_NEXT_RECORD);
+	CHECK_INT(r.tag, SL_TAG_Fmt);
+	seg_log_n(&s, SL_TAG_Fmt, 5, p, fmt_payload(p, SL_TAG_Debug, 9, 1, &id, "%u", 0), 1);
+	CHECK_INT(sl_cursor_next(c, &r), SL_NEXT_RECORD);
+	CHECK_INT(r.tag, SL_TAG_Fmt);
+	seg_log_n(&s, SL_TAG_Fmt, 5, p, fmt_payload(p, SL_TAG_Debug, 1, 1, &id, "%u", 1), 1);
+	CHECK_INT(sl_cursor_next(c, &r), SL_NEXT_RECORD);
+	CHECK_INT(r.tag, SL_TAG_Fmt);
+	seg_log_n(&s, SL_TAG_Fmt, 5, "abc", 3, 1);
+	CHECK_INT(sl_cursor_next(c, &r), SL_NEXT_RECORD);
+	CHECK(r.tag == SL_TAG_Fmt && r.len == 3);
+	CHECK_INT(sl_cursor_next(c, &r), SL_NEXT_NONE);
+	/* SL_CURSOR_HEADS: as written */
+	CHECK_INT(sl_cursor_next(raw, &r), SL_NEXT_RECORD);
+	CHECK(r.tag == SL_TAG_Fmt && r.len == 8 + 24 + 15);
 	sl_cursor_free(&c);
 	sl_cursor_free(&raw);
 	sl_close(&shm);
@@ -966,6 +1038,7 @@ int main(void)
 	test_refusals();
 	test_cursor();
 	test_heads();
+	test_fmt();
 	test_restart();
 	test_counters();
 	test_group();

@@ -159,12 +159,52 @@ static int rd_next(struct rd *r, struct rrec *out)
 	}
 }
 
-/* Reads the next record, which must exist. */
+/* Renders an Fmt record in place as the record it stands for, following
+ * doc/shm-format.md ("Fmt records") independently of libsluice. 0 if it
+ * does not parse. */
+static int fmt_render(struct rrec *rec)
+{
+	uint64_t w0, v[8];
+	unsigned n, tlen, k = 0;
+	char out[SLOG_MAX_PAYLOAD + 8], *q = out;
+	const char *t;
+
+	memcpy(&w0, rec->data, 8);
+	n = (unsigned)(w0 >> 8 & 0xff);
+	tlen = (unsigned)(w0 >> 16 & 0xffff);
+	if (rec->len < 8 || n > 8 || 8 * (1 + n) + tlen > rec->len)
+		return 0;
+	memcpy(v, rec->data + 8, 8 * n);
+	t = rec->data + 8 * (1 + n);
+	for (unsigned i = 0; i < tlen; i++) {
+		if (t[i] == '%' && i + 1 < tlen && t[i + 1] == 'u' && k < n) {
+			q += snprintf(q, 24, "%llu", (unsigned long long)v[k++]);
+			i++;
+		} else if (t[i] == '%' && i + 1 < tlen && t[i + 1] == 't' && k < n) {
+			q += snprintf(q, 32, "%llu.%06llu", (unsigned long long)(v[k] / 1000000),
+				      (unsigned long long)(v[k] % 1000000));
+			k++;
+			i++;
+		} else {
+			*q++ = t[i];
+		}
+	}
+	rec->tag = (unsigned)(w0 & 0xff);
+	rec->len = (uint32_t)(q - out);
+	memcpy(rec->data, out, rec->len);
+	rec->data[rec->len] = 0;
+	return 1;
+}
+
+/* Reads the next record, which must exist; an Fmt record is compared as
+ * the record it stands for. */
 static int expect_rec(struct rd *r, struct rrec *rec, unsigned tag, uint32_t vxid,
 		      unsigned flags, const char *payload, const char *file, int line)
 {
 	int ok = CHECK_INT_AT(rd_next(r, rec), RD_REC, file, line);
 
+	if (rec->tag == SL_TAG_Fmt && tag != SL_TAG_Fmt)
+		ok &= CHECK_AT(fmt_render(rec), file, line);
 	ok &= CHECK_INT_AT(rec->tag, tag, file, line);
 	ok &= CHECK_INT_AT(rec->vxid, vxid, file, line);
 	ok &= CHECK_INT_AT(rec->flags, flags, file, line);
