@@ -8,6 +8,7 @@
 #   make asan            build an ASan+UBSan binary into build-asan/sluice
 #   make test-sanitize   run the integration suite against the ASan binary
 #   make bench           run the side-by-side benchmark (not a test)
+#   make bench-lb        reuse and balancing over 4 origins (not a test)
 #
 # Options: CC=, BUILD= (object dir), SAN=1 (ASan+UBSan), V=1 (verbose).
 
@@ -49,7 +50,7 @@ else
 TARGET := $(BUILD)/sluice
 endif
 
-.PHONY: all run test unit fuzz asan test-sanitize bench deps clean
+.PHONY: all run test unit fuzz asan test-sanitize bench bench-lb deps clean
 all: $(TARGET)
 
 $(TARGET): $(OBJS)
@@ -91,6 +92,9 @@ test-sanitize: asan
 
 bench: all
 	$(Q)bench/run.sh
+
+bench-lb: all
+	$(Q)bench/lb.sh
 
 clean:
 	rm -rf build build-asan build-fuzz sluice

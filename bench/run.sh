@@ -17,6 +17,9 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
+bench_tag=bench
 duration=${BENCH_DURATION:-10}
 warmup=${BENCH_WARMUP:-2}
 conns=${BENCH_CONNS:-50}
@@ -29,15 +32,8 @@ nginx=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
 python=/usr/bin/python3
 object=/64b                       # the object every request fetches
 
-die() { echo "bench: $*" >&2; exit 1; }
-say() { echo "bench: $*" >&2; }
-
-for v in duration warmup conns; do
-	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "BENCH_${v^^} must be a positive integer"
-done
-for tool in wrk curl taskset awk; do
-	command -v "$tool" >/dev/null || die "'$tool' not found; run scripts/deps.sh (as root)"
-done
+check_positive duration warmup conns
+need_tools wrk curl taskset awk
 [ -x "$python" ] || die "$python not found (used to pick free ports)"
 [ -x "$nginx" ] || die "nginx not found; run scripts/deps.sh (as root)"
 case " $proxies " in *" haproxy "*)
@@ -46,80 +42,18 @@ esac
 have_perf=0
 command -v perf >/dev/null && have_perf=1
 
-# Pinning: the proxy alone on one CPU, the load generator and the origin on
-# another, so that the proxy's CPU is not shared with what drives it.
-ncpu=$(nproc)
-if [ "$ncpu" -ge 2 ]; then
-	pin_proxy=(taskset -c "$proxy_cpu")
-	pin_load=(taskset -c "$load_cpu")
-else
-	say "only one CPU: running without pinning; figures will be noisy"
-	pin_proxy=()
-	pin_load=()
-fi
+# Pinning: the proxy alone on one CPU, wrk and the origin on another.
+bench_pinning
 clk_tck=$(getconf CLK_TCK)
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench.XXXXXX")
-chmod 755 "$tmp"
-pids=()
-
-# shellcheck disable=SC2317 # reached through the trap
-cleanup() {
-	local p
-	trap - EXIT INT TERM
-	for p in "${pids[@]}"; do
-		kill -TERM "$p" 2>/dev/null || true
-	done
-	for p in "${pids[@]}"; do
-		for _ in $(seq 30); do
-			kill -0 "$p" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_tmpdir sluice-bench
 
 # Ports the kernel says are free now (ephemeral range, loopback).
-read -r origin_port sluice_port haproxy_port nginx_port < <("$python" -c '
-import socket
-ss = [socket.socket() for _ in range(4)]
-for s in ss: s.bind(("127.0.0.1", 0))
-print(*[s.getsockname()[1] for s in ss])')
+read -r origin_port sluice_port haproxy_port nginx_port < <(free_ports 4)
 
 # --- the origin: nginx, 1 worker, a 64-byte object ---------------------------
 mkdir -p "$tmp/www"
 printf '%063d\n' 0 >"$tmp/www/64b"
-user_line=""
-[ "$(id -u)" = 0 ] && user_line="user root root;"
-
-# nginx_conf NAME HTTP_BODY: a one-worker nginx config with its files in $tmp.
-nginx_conf() {
-	cat <<EOF
-$user_line
-worker_processes 1;
-daemon off;
-pid $tmp/$1.pid;
-error_log $tmp/$1-error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    server_tokens off;
-    keepalive_requests 1000000;
-    keepalive_timeout 65s;
-    client_body_temp_path $tmp/$1-body;
-    proxy_temp_path $tmp/$1-proxy;
-    fastcgi_temp_path $tmp/$1-fastcgi;
-    uwsgi_temp_path $tmp/$1-uwsgi;
-    scgi_temp_path $tmp/$1-scgi;
-$2
-}
-EOF
-}
 
 nginx_conf origin "    server {
         listen 127.0.0.1:$origin_port;
@@ -166,62 +100,6 @@ nginx_conf nginx-proxy "    upstream origin {
             proxy_set_header Connection \"\";
         }
     }" >"$tmp/nginx-proxy.conf"
-
-# start NAME CMD...: starts CMD in the background, output to $tmp/NAME.log.
-start() {
-	local name=$1
-	shift
-	"$@" >"$tmp/$name.log" 2>&1 &
-	last_pid=$!
-	pids+=("$last_pid")
-}
-
-# wait_ready PORT PID: until GET $object answers 200 with the 64-byte object.
-wait_ready() {
-	local body
-	for _ in $(seq 100); do
-		kill -0 "$2" 2>/dev/null || return 1
-		body=$(curl -fsS "http://127.0.0.1:$1$object" 2>/dev/null) && [ ${#body} = 63 ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
-
-# cpu_ticks PID...: utime+stime of these processes (all their threads).
-cpu_ticks() {
-	local p total=0 stat
-	for p in "$@"; do
-		stat=$(cat "/proc/$p/stat" 2>/dev/null) || continue
-		stat=${stat##*) }          # fields after "(comm) "; utime is the 12th
-		# shellcheck disable=SC2086
-		set -- $stat
-		total=$((total + ${12} + ${13}))
-	done
-	echo "$total"
-}
-
-# wrk_run PORT SECONDS OUT: keep-alive load from the load CPU.
-wrk_run() {
-	"${pin_load[@]}" wrk -t1 -c"$conns" -d"$2"s --latency \
-		"http://127.0.0.1:$1$object" >"$3" 2>&1
-}
-
-# Parse wrk's output: requests, req/s, p99 in ms, errors (non-2xx + socket).
-wrk_parse() {
-	awk '
-	function ms(v) {
-		if (v ~ /us$/) return substr(v, 1, length(v) - 2) / 1000
-		if (v ~ /ms$/) return substr(v, 1, length(v) - 2) + 0
-		if (v ~ /s$/)  return substr(v, 1, length(v) - 1) * 1000
-		return v + 0
-	}
-	/requests in/          { req = $1 }
-	/^Requests\/sec:/      { rps = $2 }
-	/^ +99%/               { p99 = ms($2) }
-	/Non-2xx or 3xx/       { err += $NF }
-	/Socket errors:/       { gsub(/,/, ""); err += $4 + $6 + $8 + $10 }
-	END { printf "%d %.0f %.3f %d\n", req, rps, p99, err }' "$1"
-}
 
 results=$tmp/results
 : >"$results"
@@ -280,8 +158,7 @@ for name in $proxies; do
 		say "$name did not serve the object; its output:"
 		sed 's/^/    /' "$tmp/$name.log" >&2 || true
 		echo "$name n/a n/a n/a n/a failed" >>"$results"
-		kill -TERM "$ppid_" 2>/dev/null || true
-		wait "$ppid_" 2>/dev/null || true
+		stop "$ppid_"
 		continue
 	fi
 	# the processes to account: the proxy and its children (nginx workers)
@@ -314,11 +191,9 @@ for name in $proxies; do
 		printf "%s %s %s %.2f %s %s\n", n, rps, p99, cpu, ipr, err
 	}' >>"$results"
 
-	kill -TERM "$ppid_" 2>/dev/null || true
-	wait "$ppid_" 2>/dev/null || true
+	stop "$ppid_"
 	if [ -n "${follower_pid:-}" ]; then
-		kill -TERM "$follower_pid" 2>/dev/null || true
-		wait "$follower_pid" 2>/dev/null || true
+		stop "$follower_pid"
 		follower_pid=
 		grep -i "lost" "$tmp/follower.log" >&2 || say "sluicelog follower: no record lost"
 	fi
