@@ -12,7 +12,7 @@
 #include <pthread.h>
 #include "lb/queue.h"
 #include "lb/lb.h"
-#include "lb/server-t.h"
+#include "lb/server.h"
 #include "proxy/proxy-t.h"
 #include "core/task.h"
 #include "core/thread.h"
@@ -31,6 +31,7 @@ int srv_take_slot(struct server *srv)
 			return 0;
 	} while (!__atomic_compare_exchange_n(&srv->cur_sess, &cur, cur + 1, 1,
 					      __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
+	srv_note_peak(srv, cur + 1);
 	lb_srv_load(srv);              /* leastconn follows the load */
 	return 1;
 }
@@ -40,7 +41,7 @@ static void grant(struct server *srv, struct pendconn *pc, unsigned *nb_pend)
 {
 	list_del_init(&pc->list);
 	__atomic_sub_fetch(nb_pend, 1, __ATOMIC_RELAXED);
-	__atomic_add_fetch(&srv->cur_sess, 1, __ATOMIC_ACQ_REL);
+	srv_note_peak(srv, __atomic_add_fetch(&srv->cur_sess, 1, __ATOMIC_ACQ_REL));
 	lb_srv_load(srv);
 	pc->srv = srv;
 	pc->granted = 1;

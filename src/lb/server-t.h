@@ -71,6 +71,8 @@ struct server {
 	unsigned pool_max;            /* pool-max-conn: most idle conns kept, UINT_MAX = no limit */
 	unsigned pool_min;            /* pool-low-conn: idle conns the purge keeps (per thread) */
 	unsigned purge_delay;         /* pool-purge-delay: half-life of unused idle conns (ms) */
+	unsigned peak_sess;           /* highest cur_sess since the last purge period (atomic) */
+	unsigned est_need;            /* connections needed lately: decaying peak (thread 0) */
 	struct srv_counters *ctr;     /* per-thread rows in shared memory, as proxy.ctr */
 };
 

@@ -154,8 +154,13 @@ struct conn *srv_take_idle(struct server *srv, struct task *owner, int not_first
 
 void srv_park_idle(struct server *srv, struct conn *c)
 {
-	if (stopping || srv->be->reuse == PX_REUSE_NEVER ||
-	    __atomic_load_n(&srv->idle_total, __ATOMIC_RELAXED) >= srv->pool_max ||
+	unsigned idle = __atomic_load_n(&srv->idle_total, __ATOMIC_RELAXED);
+	unsigned used = __atomic_load_n(&srv->cur_sess, __ATOMIC_RELAXED);
+	unsigned need = MAX(__atomic_load_n(&srv->peak_sess, __ATOMIC_RELAXED),
+			    __atomic_load_n(&srv->est_need, __ATOMIC_RELAXED));
+
+	if (stopping || srv->be->reuse == PX_REUSE_NEVER || idle >= srv->pool_max ||
+	    (uint64_t)used + idle > (uint64_t)MAX(need, used) + srv->pool_min ||
 	    (c->flags & (CO_FL_ERROR | CO_FL_RD_SH | CO_FL_PEER_HUP | CO_FL_WR_SH))) {
 		conn_free(&c);
 		return;
@@ -216,6 +221,15 @@ static void purge_run(struct task *t, void *ctx)
 				purge_some(srv, ((low - srv->pool_min) + 2 * PURGE_BATCHES - 1) /
 					   (2 * PURGE_BATCHES), &victims);
 			srv->pool_low[tid] = srv->nb_idle[tid];
+			if (tid == 0) {          /* the estimate of need: once per period */
+				unsigned peak = __atomic_exchange_n(&srv->peak_sess,
+					__atomic_load_n(&srv->cur_sess, __ATOMIC_RELAXED),
+					__ATOMIC_RELAXED);
+
+				__atomic_store_n(&srv->est_need,
+						 MAX(peak, (srv->est_need + peak) / 2),
+						 __ATOMIC_RELAXED);
+			}
 			if (period && (!next || period < next))
 				next = period;
 		}

@@ -154,3 +154,24 @@ def test_takeover_races_with_servers_closing_idle_connections(sluice, origin):
     # the origin closed them all: none stays idle
     assert st.wait_until(lambda: s.stats()["srv.be.s1.idle"] == 0), s.stats()
     assert st.get(port, "/id").status == 200
+
+
+def test_connections_nobody_takes_do_not_pile_up(sluice, origin):
+    """Under http-reuse safe, single-request clients never take idle
+    connections: the server keeps no more than it needed at its peak."""
+    port = st.free_port()
+    s = sluice(st.http_cfg(port, ["s1 %d" % origin.port], be="http-reuse safe"))
+    before = origin.count()
+    for _ in range(30):
+        with st.Client(port) as c:
+            c.request("GET", "/id")
+            assert c.read_response().status == 200
+    # each first request opened its own connection; only one was kept
+    assert origin.count() - before - 1 == 30
+    assert st.wait_until(lambda: s.stats()["srv.be.s1.idle"] == 1), s.stats()
+    # and that one still serves the requests that may reuse
+    with st.Client(port) as c:
+        for _ in range(3):
+            c.request("GET", "/id")
+            assert c.read_response().status == 200
+    s.wait_stats({"srv.be.s1.reused": 2})
