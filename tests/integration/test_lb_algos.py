@@ -171,8 +171,8 @@ def test_leastconn_against_roundrobin_with_a_slow_server(sluice, origins, slow_o
     rr, lc = shares["roundrobin"][0], shares["leastconn"][0]
     assert 0.2 <= rr <= 0.3, shares
     assert lc < 0.15 and lc < rr / 2, shares
-    # and the clients were done sooner
-    assert shares["leastconn"][1] < shares["roundrobin"][1], shares
+    # the elapsed times are in the message only: on a shared machine a
+    # wall-clock comparison is noise, not a test
 
 
 def test_first_fills_servers_in_order(sluice, origins):
