@@ -11,6 +11,10 @@
  * Fmt: a template and binary values (doc/shm-format.md); readers see one
  * record of the tag it names, its text formatted here.
  *
+ * Multi: a sequence of items, each a text (a head among them) or a
+ * template; readers see the records the items stand for, in order, and for
+ * a Begin item with a parent, the parent's Link first.
+ *
  * The cursor queues the records and returns them one by one (sl_log.c). */
 #include <inttypes.h>
 #include <stdio.h>
@@ -47,7 +51,7 @@ static const struct head_kind *kind_of(unsigned tag)
 
 int sli_is_packed_tag(unsigned tag)
 {
-	return tag == SL_TAG_Fmt || kind_of(tag) != NULL;
+	return tag == SL_TAG_Fmt || tag == SL_TAG_Multi || kind_of(tag) != NULL;
 }
 
 /* Room in xbuf for <len> bytes of queued payloads. */
@@ -57,6 +61,8 @@ static int xbuf_reserve(struct sl_cursor *c, size_t len)
 
 	if (len <= c->xbufsz)
 		return 0;
+	if (len < 2 * c->xbufsz)
+		len = 2 * c->xbufsz;
 	nb = realloc(c->xbuf, len);
 	if (!nb)
 		return sli_err(SL_ENOMEM, "out of memory");
@@ -110,16 +116,18 @@ static void split3(const char *p, size_t len, size_t start[3], size_t n[3])
 	}
 }
 
-static int head_expand(struct sl_cursor *c, const struct sl_record *head)
+/* Queues the records of head text <p>, <len> bytes, of head tag <tag>. */
+static int head_expand(struct sl_cursor *c, unsigned tag, unsigned rflags, uint32_t vxid,
+		       const char *p, size_t hlen, size_t *used)
 {
-	const struct head_kind *k = kind_of(head->tag);
-	unsigned flags = (head->flags & ~SL_F_TRUNC) | k->side;
-	const char *p = head->data, *end = p + head->len;
-	size_t used = 0, line = 0;
+	const struct head_kind *k = kind_of(tag);
+	unsigned flags = (rflags & ~SL_F_TRUNC) | k->side;
+	const char *end = p + hlen;
+	size_t line = 0, first = c->xn;
 
 	/* pieces of the payload plus a NUL per line and per start-line
 	 * word: at most 2 * len + 4 bytes */
-	if (xbuf_reserve(c, (size_t)head->len * 2 + 64) < 0)
+	if (xbuf_reserve(c, *used + hlen * 2 + 64) < 0)
 		return SL_ENOMEM;
 	while (p < end) {
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
@@ -137,19 +145,17 @@ static int head_expand(struct sl_cursor *c, const struct sl_record *head)
 				/* a response's reason may be empty: keep it */
 				if (!n[w] && (k->request || w < 2))
 					continue;
-				if (queue(c, tags[w], flags, head->vxid, p + st[w],
-					  n[w], &used) < 0)
+				if (queue(c, tags[w], flags, vxid, p + st[w], n[w], used) < 0)
 					return SL_ENOMEM;
 			}
 		} else if (len) {
-			if (queue(c, k->header, flags, head->vxid, p, len,
-				  &used) < 0)
+			if (queue(c, k->header, flags, vxid, p, len, used) < 0)
 				return SL_ENOMEM;
 		}
 		line++;
 		p = next;
 	}
-	if (c->xn && head->flags & SL_F_TRUNC)
+	if (c->xn > first && rflags & SL_F_TRUNC)
 		c->xq[c->xn - 1].flags |= SL_F_TRUNC;
 	return 0;
 }
@@ -164,30 +170,19 @@ static void put_num(char **q, uint64_t v)
 	*q += sprintf(*q, "%" PRIu64, v);
 }
 
-static int fmt_expand(struct sl_cursor *c, const struct sl_record *rec)
+/* Formats template <t> (<tlen> bytes) with values <v> (<n>) at the end of
+ * xbuf and queues it as a record. */
+static int fmt_queue(struct sl_cursor *c, unsigned tag, unsigned flags, uint32_t vxid,
+		     const char *t, unsigned tlen, const uint64_t *v, unsigned n,
+		     size_t *used)
 {
-	const unsigned char *p = (const unsigned char *)rec->data;
-	uint64_t w0, v[FMT_MAX_VALS];
-	unsigned tag, n, tlen, used_vals = 0;
-	const char *t;
-	char *q;
-	size_t used = 0;
+	unsigned used_vals = 0;
+	char *q, *start;
 
-	if (rec->len < 8)
-		return 0;
-	memcpy(&w0, p, 8);
-	tag = (unsigned)(w0 & 0xff);
-	n = (unsigned)(w0 >> 8 & 0xff);
-	tlen = (unsigned)(w0 >> 16 & 0xffff);
-	if (!tag || sli_is_packed_tag(tag) || n > FMT_MAX_VALS ||
-	    (size_t)8 * (1 + n) + tlen > rec->len)
-		return 0;
-	memcpy(v, p + 8, (size_t)8 * n);
-	t = (const char *)p + 8 * (1 + n);
 	/* each directive takes 2 template bytes and writes at most 27 */
-	if (xbuf_reserve(c, (size_t)tlen * 14 + 64) < 0)
+	if (xbuf_reserve(c, *used + (size_t)tlen * 14 + 64) < 0)
 		return SL_ENOMEM;
-	q = c->xbuf;
+	q = start = c->xbuf + *used;
 	for (unsigned i = 0; i < tlen; i++) {
 		char d = i + 1 < tlen ? t[i + 1] : 0;
 
@@ -209,15 +204,127 @@ static int fmt_expand(struct sl_cursor *c, const struct sl_record *rec)
 			q += sprintf(q, ".%06u", (unsigned)(us % 1000000));
 		}
 	}
-	return queue(c, tag, rec->flags, rec->vxid, c->xbuf, (size_t)(q - c->xbuf), &used);
+	return queue(c, tag, flags, vxid, start, (size_t)(q - start), used);
+}
+
+/* Word 0 of a Fmt payload, or of a Multi item: the fields, and whether
+ * they fit in <room> bytes. */
+struct fmt_word {
+	unsigned tag, n, tlen, flags, kind;
+	size_t size;             /* word 0, values, template (padded for items) */
+};
+
+static void fmt_word(uint64_t w0, struct fmt_word *f)
+{
+	f->tag = (unsigned)(w0 & 0xff);
+	f->n = (unsigned)(w0 >> 8 & 0xff);
+	f->tlen = (unsigned)(w0 >> 16 & 0xffff);
+	f->flags = (unsigned)(w0 >> 32 & 0xffff);
+	f->kind = (unsigned)(w0 >> 48 & 0xff);
+	f->size = (size_t)8 * (1 + f->n) + f->tlen;
+}
+
+static int fmt_expand(struct sl_cursor *c, const struct sl_record *rec)
+{
+	const unsigned char *p = (const unsigned char *)rec->data;
+	uint64_t w0, v[FMT_MAX_VALS];
+	struct fmt_word f;
+	size_t used = 0;
+
+	if (rec->len < 8)
+		return 0;
+	memcpy(&w0, p, 8);
+	fmt_word(w0 & 0xffffffffU, &f);
+	if (!f.tag || sli_is_packed_tag(f.tag) || f.n > FMT_MAX_VALS || f.size > rec->len)
+		return 0;
+	memcpy(v, p + 8, (size_t)8 * f.n);
+	return fmt_queue(c, f.tag, rec->flags, rec->vxid, (const char *)p + 8 * (1 + f.n),
+			 f.tlen, v, f.n, &used);
+}
+
+/* Multi items (doc/shm-format.md, "Multi records"). */
+#define ITEM_TEXT  0U
+#define ITEM_FMT   1U
+#define ITEM_BEGIN 2U
+
+/* Whether the items of a Multi payload all parse. */
+static int multi_valid(const unsigned char *p, size_t len)
+{
+	size_t off = 0;
+
+	if (len % 8)
+		return 0;
+	while (off < len) {
+		struct fmt_word f;
+		uint64_t w0;
+
+		memcpy(&w0, p + off, 8);
+		fmt_word(w0, &f);
+		f.size = (f.size + 7) & ~(size_t)7;
+		if (!f.tag || f.tag == SL_TAG_Fmt || f.tag == SL_TAG_Multi ||
+		    f.size > len - off)
+			return 0;
+		if (f.kind == ITEM_TEXT ? f.n != 0 :
+		    f.kind > ITEM_BEGIN || kind_of(f.tag) || f.n > FMT_MAX_VALS ||
+		    (f.kind == ITEM_BEGIN && (f.tag != SL_TAG_Begin || f.n < 1)))
+			return 0;
+		off += f.size;
+	}
+	return 1;
+}
+
+static int multi_expand(struct sl_cursor *c, const struct sl_record *rec)
+{
+	const unsigned char *p = (const unsigned char *)rec->data;
+	size_t off = 0, used = 0;
+	int ret = 0;
+
+	if (!multi_valid(p, rec->len))
+		return 0;
+	while (off < rec->len && ret == 0) {
+		uint64_t w0, v[FMT_MAX_VALS];
+		struct fmt_word f;
+		const char *t;
+
+		memcpy(&w0, p + off, 8);
+		fmt_word(w0, &f);
+		memcpy(v, p + off + 8, (size_t)8 * f.n);
+		t = (const char *)p + off + 8 * (1 + f.n);
+		off += (f.size + 7) & ~(size_t)7;
+		if (f.kind == ITEM_TEXT && kind_of(f.tag)) {
+			ret = head_expand(c, f.tag, f.flags, rec->vxid, t, f.tlen, &used);
+		} else if (f.kind == ITEM_TEXT) {
+			if (xbuf_reserve(c, used + f.tlen + 1) < 0)
+				return SL_ENOMEM;
+			ret = queue(c, f.tag, f.flags, rec->vxid, t, f.tlen, &used);
+		} else {
+			if (f.kind == ITEM_BEGIN && v[0]) {
+				uint64_t parent = v[0];
+
+				/* the parent's Link names this transaction */
+				v[0] = rec->vxid;
+				ret = fmt_queue(c, SL_TAG_Link, f.flags, (uint32_t)parent, t,
+						f.tlen, v, f.n, &used);
+				v[0] = parent;
+				if (ret < 0)
+					return ret;
+			}
+			ret = fmt_queue(c, f.tag, f.flags, rec->vxid, t, f.tlen, v, f.n, &used);
+		}
+	}
+	return ret;
 }
 
 int sli_expand(struct sl_cursor *c, const struct sl_record *rec)
 {
+	size_t used = 0;
+
 	c->xn = c->xi = 0;
 	if (rec->tag == SL_TAG_Fmt)
 		return fmt_expand(c, rec);
-	return head_expand(c, rec);
+	if (rec->tag == SL_TAG_Multi)
+		return multi_expand(c, rec);
+	return head_expand(c, rec->tag, rec->flags, rec->vxid, rec->data, rec->len, &used);
 }
 
 int sli_expanded_next(struct sl_cursor *c, struct sl_record *rec)

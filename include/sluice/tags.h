@@ -40,3 +40,4 @@ SL_TAG(33, BereqHead,     "The request head as sent to the server; expanded into
 SL_TAG(34, BerespHead,    "The response head as received from the server; expanded into BerespProtocol, BerespStatus, BerespReason and BerespHeader")
 SL_TAG(35, RespHead,      "The response head as sent to the client; expanded into RespProtocol, RespStatus, RespReason and RespHeader")
 SL_TAG(36, Fmt,           "Binary: a record of another tag whose text the reader formats (doc/shm-format.md, 'Fmt records'); readers see the record it stands for (Timestamp, Begin, Link, the Acct tags...)")
+SL_TAG(37, Multi,         "Binary: several records of one transaction written as one (doc/shm-format.md, 'Multi records'); readers see the records it holds")

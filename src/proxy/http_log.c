@@ -55,11 +55,15 @@ void hlog_sess_open(struct h1_sess *s)
 	SLOG_LINE(l);
 
 	s->t_open = hlog_now();
+	s->log_peer_len = 0;
 	if (!slog_active())
 		return;
 	s->vxid = slog_vxid();
 	slog_begin(s->vxid, "sess", 0, "HTTP/1");
 	put_addr(&l, &s->cli->peer, ' ');
+	/* kept for the ReqStart of each request */
+	s->log_peer_len = (uint8_t)MIN(l.len, sizeof(s->log_peer));
+	memcpy(s->log_peer, l.buf, s->log_peer_len);
 	slog_putc(&l, ' ');
 	slog_puts(&l, s->fe->id);
 	slog_putc(&l, ' ');
@@ -77,10 +81,27 @@ void hlog_sess_close(struct h1_sess *s, const char *reason)
 	s->vxid = 0;
 }
 
+/* Room for a head and the records around it in a Multi record. */
+static size_t head_room(size_t len)
+{
+	return MIN(len, (size_t)SLOG_MAX_PAYLOAD) + 256;
+}
+
+/* A head item: cut, flagged, past SLOG_MAX_PAYLOAD as any record. */
+static void put_head(struct slog_multi *m, unsigned tag, const char *head, size_t len)
+{
+	slog_multi_text(m, tag);
+	if (len > SLOG_MAX_PAYLOAD) {
+		len = SLOG_MAX_PAYLOAD;
+		m->cut = 1;
+	}
+	slog_multi_put(m, head, len);
+}
+
 void hlog_req(struct stream *st, const char *head, size_t len)
 {
 	struct h1_sess *s = st->sess;
-	SLOG_LINE(l);
+	struct slog_multi m;
 
 	st->t_req = hlog_now();
 	st->t_start = s->t_head ? s->t_head : st->t_req;
@@ -89,38 +110,57 @@ void hlog_req(struct stream *st, const char *head, size_t len)
 	if (!slog_active())
 		return;
 	st->vxid = slog_vxid();
-	if (s->vxid)
-		slog_link(s->vxid, "req", st->vxid, "rxreq");
-	slog_begin(st->vxid, "req", s->vxid, "rxreq");
-	put_addr(&l, &s->cli->peer, ' ');
-	slog_putc(&l, ' ');
-	slog_puts(&l, s->fe->id);
-	slog_line_end(st->vxid, SL_TAG_ReqStart, &l);
-	slog_bytes(st->vxid, SL_TAG_ReqHead, head, head_trim(head, len));
-	slog_ts(st->vxid, "Start", st->t_start, st->t_start, st->t_start);
-	slog_ts(st->vxid, "Req", st->t_req, st->t_start, st->t_start);
+	if (!s->log_peer_len) {
+		/* logging was off when the session opened */
+		SLOG_LINE(l);
+
+		put_addr(&l, &s->cli->peer, ' ');
+		s->log_peer_len = (uint8_t)MIN(l.len, sizeof(s->log_peer));
+		memcpy(s->log_peer, l.buf, s->log_peer_len);
+	}
+	len = head_trim(head, len);
+	if (!slog_multi_open(&m, st->vxid, head_room(len) + sizeof(s->log_peer) +
+			     strlen(s->fe->id)))
+		return;
+	slog_multi_begin(&m, SL_F_CLIENT, "req %u rxreq", s->vxid);
+	slog_multi_text(&m, SL_TAG_ReqStart);
+	slog_multi_put(&m, s->log_peer, s->log_peer_len);
+	slog_multi_put(&m, " ", 1);
+	slog_multi_puts(&m, s->fe->id);
+	put_head(&m, SL_TAG_ReqHead, head, len);
+	slog_multi_ts(&m, "Start", st->t_start, st->t_start, st->t_start);
+	slog_multi_ts(&m, "Req", st->t_req, st->t_start, st->t_start);
+	slog_multi_close(&m);
 }
 
 void hlog_bereq(struct stream *st, int reused)
 {
 	const char *head = st->req_out.area + st->req_out.head;
-	SLOG_LINE(l);
 	struct server *srv = st->srv;
+	struct slog_multi m;
+	size_t len;
 
 	st->t_connect = hlog_now();
 	if (!slog_active() || !st->vxid)
 		return;
 	st->bvxid = slog_vxid();
-	slog_link(st->vxid, "bereq", st->bvxid, "fetch");
-	slog_begin(st->bvxid, "bereq", st->vxid, "fetch");
-	slog_puts(&l, st->be->id);
-	slog_putc(&l, ' ');
-	slog_puts(&l, srv->id);
-	slog_putc(&l, ' ');
-	slog_puts(&l, srv->addr_log);
-	slog_puts(&l, reused ? " reused" : " new");
-	slog_line_end(st->bvxid, SL_TAG_Backend, &l);
-	slog_bytes(st->bvxid, SL_TAG_BereqHead, head, head_trim(head, st->breq_hlen));
+	len = head_trim(head, st->breq_hlen);
+	if (!slog_multi_open(&m, st->bvxid, head_room(len) + strlen(st->be->id) +
+			     strlen(srv->id) + sizeof(srv->addr_log)))
+		return;
+	slog_multi_begin(&m, SL_F_BACKEND, "bereq %u fetch", st->vxid);
+	slog_multi_text(&m, SL_TAG_Backend);
+	slog_multi_puts(&m, st->be->id);
+	slog_multi_put(&m, " ", 1);
+	slog_multi_puts(&m, srv->id);
+	slog_multi_put(&m, " ", 1);
+	slog_multi_puts(&m, srv->addr_log);
+	if (reused)
+		slog_multi_put(&m, " reused", 7);
+	else
+		slog_multi_put(&m, " new", 4);
+	put_head(&m, SL_TAG_BereqHead, head, len);
+	slog_multi_close(&m);
 }
 
 void hlog_connected(struct stream *st)
@@ -148,13 +188,31 @@ void hlog_first_byte(struct stream *st)
 	st->srv->ctr[tid].t_ttfb_cnt++;
 }
 
+/* A head and the Timestamp after it, as one record. */
+static void head_ts(uint32_t vxid, unsigned tag, const char *head, size_t len,
+		    const char *label, size_t llen, uint64_t now, uint64_t start, uint64_t prev)
+{
+	struct slog_multi m;
+
+	len = head_trim(head, len);
+	if (!slog_multi_open(&m, vxid, head_room(len)))
+		return;
+	put_head(&m, tag, head, len);
+	slog_multi_fmt(&m, SL_TAG_Timestamp, label, llen, 3, (const uint64_t[]){
+			now, since(now, start), since(now, prev) });
+	slog_multi_close(&m);
+}
+
 void hlog_beresp(struct stream *st, const char *head, size_t len)
 {
+	uint64_t t;
+
 	st->bresp_hlen = (uint32_t)len;
 	if (!slog_active() || !st->bvxid)
 		return;
-	slog_bytes(st->bvxid, SL_TAG_BerespHead, head, head_trim(head, len));
-	slog_ts(st->bvxid, "Fetch", st->t_fetch ? st->t_fetch : hlog_now(), st->t_start, st->t_req);
+	t = st->t_fetch ? st->t_fetch : hlog_now();
+	head_ts(st->bvxid, SL_TAG_BerespHead, head, len, "Fetch: %t %t %t", 15, t,
+		st->t_start, st->t_req);
 }
 
 void hlog_resp(struct stream *st, const char *head, size_t len)
@@ -165,8 +223,8 @@ void hlog_resp(struct stream *st, const char *head, size_t len)
 	st->resp_hlen = (uint32_t)len;
 	if (!slog_active() || !st->vxid)
 		return;
-	slog_bytes(st->vxid, SL_TAG_RespHead, head, head_trim(head, len));
-	slog_ts(st->vxid, "Resp", st->t_resp, st->t_start, prev);
+	head_ts(st->vxid, SL_TAG_RespHead, head, len, "Resp: %t %t %t", 14, st->t_resp,
+		st->t_start, prev);
 }
 
 void hlog_reject(struct stream *st, int status, const char *why)
@@ -209,17 +267,29 @@ void hlog_end(struct stream *st)
 	if (!slog_active() || !st->vxid)
 		return;
 	if (st->bvxid) {
-		slog_fmtv(st->bvxid, SL_TAG_BereqAcct, "%u %u %u %u", st->breq_hlen,
-			  st->req_body, st->bresp_hlen, st->rsp_body);
-		slog_end(st->bvxid);
+		struct slog_multi m;
+
+		if (slog_multi_open(&m, st->bvxid, 0)) {
+			slog_multi_fmtv(&m, SL_TAG_BereqAcct, "%u %u %u %u", st->breq_hlen,
+					st->req_body, st->bresp_hlen, st->rsp_body);
+			slog_multi_end(&m);
+			slog_multi_close(&m);
+		}
 	}
 	if (st->status && !st->resp_hlen)
 		slog_printf(st->vxid, SL_TAG_RespStatus, "%d", st->status);  /* our own error page */
-	slog_fmtv(st->vxid, SL_TAG_ReqAcct, "%u %u %u", st->req_hlen, st->req_body,
-		  st->req_hlen + st->req_body);
-	slog_fmtv(st->vxid, SL_TAG_RespAcct, "%u %u %u", st->resp_hlen, st->rsp_body,
-		  st->resp_hlen + st->rsp_body);
-	slog_ts(st->vxid, "End", now, st->t_start, st->t_resp ? st->t_resp : st->t_req);
-	slog_end(st->vxid);
+	{
+		struct slog_multi m;
+
+		if (slog_multi_open(&m, st->vxid, 0)) {
+			slog_multi_fmtv(&m, SL_TAG_ReqAcct, "%u %u %u", st->req_hlen,
+					st->req_body, st->req_hlen + st->req_body);
+			slog_multi_fmtv(&m, SL_TAG_RespAcct, "%u %u %u", st->resp_hlen,
+					st->rsp_body, st->resp_hlen + st->rsp_body);
+			slog_multi_ts(&m, "End", now, st->t_start, st->t_resp ? st->t_resp : st->t_req);
+			slog_multi_end(&m);
+			slog_multi_close(&m);
+		}
+	}
 	st->vxid = st->bvxid = 0;
 }

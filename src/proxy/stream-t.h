@@ -101,6 +101,8 @@ struct h1_sess {
 	uint32_t vxid;               /* the session's log transaction */
 	uint64_t t_open;             /* accept time (us) */
 	uint64_t t_head;             /* first byte of the head being read (us) */
+	uint8_t log_peer_len;
+	char log_peer[55];           /* "<ip> <port>" of the client, for the log */
 };
 
 #endif

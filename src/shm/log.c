@@ -216,25 +216,6 @@ static void count_dropped(void)
 	thr_ctr()->log_dropped++;
 }
 
-/* The side a tag belongs to (SL_F_CLIENT / SL_F_BACKEND), or 0. */
-static unsigned tag_flags(unsigned tag)
-{
-	switch (tag) {
-	case SL_TAG_SessOpen: case SL_TAG_SessClose: case SL_TAG_ReqStart:
-	case SL_TAG_ReqMethod: case SL_TAG_ReqURL: case SL_TAG_ReqProtocol:
-	case SL_TAG_ReqHeader: case SL_TAG_RespProtocol: case SL_TAG_RespStatus:
-	case SL_TAG_RespReason: case SL_TAG_RespHeader: case SL_TAG_ReqAcct:
-	case SL_TAG_RespAcct: case SL_TAG_Reject:
-		return SL_F_CLIENT;
-	case SL_TAG_BereqMethod: case SL_TAG_BereqURL: case SL_TAG_BereqProtocol:
-	case SL_TAG_BereqHeader: case SL_TAG_BerespProtocol: case SL_TAG_BerespStatus:
-	case SL_TAG_BerespReason: case SL_TAG_BerespHeader: case SL_TAG_Backend:
-	case SL_TAG_BereqAcct:
-		return SL_F_BACKEND;
-	}
-	return 0;
-}
-
 static unsigned type_flags(const char *type)
 {
 	if (!type)
@@ -267,7 +248,7 @@ static void slog_put_flags(uint32_t vxid, unsigned tag, unsigned flags, const vo
 void slog_bytes(uint32_t vxid, enum sl_tag tag, const void *p, size_t len)
 {
 	if (slog_on)
-		slog_put_flags(vxid, tag, tag_flags(tag), p, len);
+		slog_put_flags(vxid, tag, slog_tag_side(tag), p, len);
 }
 
 const char slog_digits2[200] =
@@ -308,7 +289,84 @@ void slog_fmt(uint32_t vxid, enum sl_tag tag, const char *tmpl, size_t tlen,
 	      unsigned n, const uint64_t *v)
 {
 	if (slog_on)
-		fmt_put(vxid, tag, tag_flags(tag), tmpl, tlen, n, v);
+		fmt_put(vxid, tag, slog_tag_side(tag), tmpl, tlen, n, v);
+}
+
+/* ---------------------------------------------------------- Multi records */
+
+/* Payload bytes of a Multi record: half the thread's buffer, so that a
+ * record always fits after a publish. */
+#define SLOG_MULTI_MAX (SLOG_TBUF_SIZE / 2)
+
+int slog_multi_open(struct slog_multi *m, uint32_t vxid, size_t room)
+{
+	struct slog_tbuf *b;
+
+	if (!slog_on)
+		return 0;
+	if (unlikely(!(b = tbuf()))) {
+		count_dropped();
+		return 0;
+	}
+	room = (room + 512) & ~(size_t)7;        /* item words, values, padding */
+	if (room > SLOG_MULTI_MAX)
+		room = SLOG_MULTI_MAX;
+	m->rec = rec_room(b, (uint32_t)room);
+	m->next = m->rec + 2;
+	m->item = NULL;
+	m->q = m->end = (char *)m->next + room;
+	m->vxid = vxid;
+	m->flags = 0;
+	m->cut = 0;
+	return 1;
+}
+
+void slog_multi_item_end(struct slog_multi *m)
+{
+	uint64_t *it = m->item;
+	size_t len;
+
+	if (!it)
+		return;
+	len = (size_t)(m->q - (char *)(it + 1));
+	*it |= (uint64_t)len << 16 | (uint64_t)(m->cut ? SL_F_TRUNC : 0) << 32;
+	m->flags |= m->cut ? SL_F_TRUNC : 0;
+	if (len & 7)
+		it[1 + len / 8] &= ~(uint64_t)0 >> (64 - 8 * (len & 7));
+	m->next = it + 1 + (len + 7) / 8;
+	m->item = NULL;
+	m->q = m->end;
+	m->cut = 0;
+}
+
+void slog_multi_text(struct slog_multi *m, enum sl_tag tag)
+{
+	slog_multi_item_end(m);
+	if ((char *)(m->next + 1) > m->end) {
+		m->flags |= SL_F_TRUNC;            /* no room for the item: puts do nothing */
+		return;
+	}
+	m->item = m->next;
+	*m->item = slog_item_word(tag, 0, 0, slog_tag_side(tag), SLOG_ITEM_TEXT);
+	m->q = (char *)(m->item + 1);
+	m->cut = 0;
+}
+
+void slog_multi_end(struct slog_multi *m)
+{
+	slog_multi_item_end(m);
+	if ((char *)(m->next + 1) > m->end) {
+		m->flags |= SL_F_TRUNC;
+		return;
+	}
+	*m->next++ = slog_item_word(SL_TAG_End, 0, 0, 0, SLOG_ITEM_TEXT);
+}
+
+void slog_multi_close(struct slog_multi *m)
+{
+	slog_multi_item_end(m);
+	rec_commit(slog_tb, m->rec, SL_TAG_Multi, m->vxid, m->flags,
+		   (uint32_t)((char *)m->next - (char *)(m->rec + 2)));
 }
 
 /* "<type> <id> <reason>", for Begin and Link */
@@ -335,7 +393,7 @@ void slog_str(uint32_t vxid, enum sl_tag tag, const char *s)
 void slog_hdr(uint32_t vxid, enum sl_tag tag, const char *n, size_t nl,
 	      const char *v, size_t vl)
 {
-	unsigned flags = tag_flags(tag);
+	unsigned flags = slog_tag_side(tag);
 	size_t len = nl + 2 + vl, k, off;
 	struct slog_tbuf *b;
 	uint64_t *rec;
@@ -410,7 +468,7 @@ void slog_printf(uint32_t vxid, enum sl_tag tag, const char *fmt, ...)
 	if (!slog_on)
 		return;
 	va_start(ap, fmt);
-	slog_vfmt(vxid, tag, tag_flags(tag), fmt, ap);
+	slog_vfmt(vxid, tag, slog_tag_side(tag), fmt, ap);
 	va_end(ap);
 }
 

@@ -1,4 +1,4 @@
-/* shm-t.h: the layout of the shared-memory segment file (format version 1).
+/* shm-t.h: the layout of the shared-memory segment file (format version 2).
  * This header is the contract between the writer (sluice, src/shm/) and the
  * readers (libsluice, lib/). Everything is little-endian native x86-64/
  * aarch64 layout, naturally aligned; offsets are from the file start.
@@ -11,9 +11,12 @@
 #define SLUICE_SHM_SHM_T_H
 
 #include <stdint.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #define SHM_MAGIC        "SLUICE-SHM\0\0\0\0\0"   /* 16 bytes */
-#define SHM_VERSION      1U
+#define SHM_VERSION      2U
 #define SHM_SECT_MAGIC   0x54434553U              /* "SECT" */
 #define SHM_NAME_LEN     64
 #define SHM_COOL_SECONDS 10                        /* min delay before reuse */
@@ -99,27 +102,39 @@ static inline uint64_t shm_log_hdr(uint64_t pos, unsigned tag, uint32_t len)
 }
 
 /* The check of word 1 (bits 0..15). With x[0] = the header's low half
- * (tag, len), x[1] = word 1 without its check bits, x[2..] = the payload
- * words (zero-padded): h = sum of x[j] * (K + 2j) (mod 2^64), K =
- * 0x9e3779b97f4a7c15; then h ^= h >> 32; h *= 0xd6e8feb86659fd93;
- * h ^= h >> 32; check = (h ^ h >> 16) & 0xffff. The products do not depend
- * on each other: cheap for the writer. <w0> may carry its marker and <w1>
- * its check: both are masked. */
+ * (tag, len), x[1] = word 1 without its check bits, p[0..] = the payload
+ * words (zero-padded): a = x[0] * K + sum of p[even], b = x[1] + sum of
+ * p[odd] (mod 2^64), K = 0x9e3779b97f4a7c15; h = a ^ rotl(b, 29); then
+ * h ^= h >> 32; h *= 0xd6e8feb86659fd93; h ^= h >> 32; check = (h ^ h >> 16)
+ * & 0xffff. A stalled writer's words change a sum: that is all it must
+ * catch, at one addition per word for the writer (format version 1 had a
+ * multiplication per word). <w0> may carry its marker and <w1> its check:
+ * both are masked. */
 static inline uint32_t shm_log_check(uint64_t w0, uint64_t w1, const uint64_t *payload,
 				     uint32_t len)
 {
-	const uint64_t k = 0x9e3779b97f4a7c15ULL;
-	uint64_t h = (w0 & 0xffffffffU) * k + (w1 & ~(uint64_t)0xffff) * (k + 2), h2 = 0;
-	uint64_t m = k + 4, nw = ((uint64_t)len + 7) / 8, i;
+	uint64_t a = (w0 & 0xffffffffU) * 0x9e3779b97f4a7c15ULL, b = w1 & ~(uint64_t)0xffff;
+	uint64_t nw = ((uint64_t)len + 7) / 8, i = 0, h;
 
-	/* two sums in turn: independent multiplications, weights by addition */
-	for (i = 0; i + 2 <= nw; i += 2, m += 4) {
-		h += payload[i] * m;
-		h2 += payload[i + 1] * (m + 2);
+#ifdef __SSE2__
+	/* the same sums, two words per addition: lane 0 even words, lane 1 odd */
+	__m128i s0 = _mm_set_epi64x((long long)b, (long long)a), s1 = _mm_setzero_si128();
+
+	for (; i + 4 <= nw; i += 4) {
+		s0 = _mm_add_epi64(s0, _mm_loadu_si128((const __m128i *)(const void *)(payload + i)));
+		s1 = _mm_add_epi64(s1, _mm_loadu_si128((const __m128i *)(const void *)(payload + i + 2)));
+	}
+	s0 = _mm_add_epi64(s0, s1);
+	a = (uint64_t)_mm_cvtsi128_si64(s0);
+	b = (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(s0, s0));
+#endif
+	for (; i + 2 <= nw; i += 2) {
+		a += payload[i];
+		b += payload[i + 1];
 	}
 	if (i < nw)
-		h += payload[i] * m;
-	h += h2;
+		a += payload[i];
+	h = a ^ (b << 29 | b >> 35);
 	h ^= h >> 32;
 	h *= 0xd6e8feb86659fd93ULL;
 	h ^= h >> 32;

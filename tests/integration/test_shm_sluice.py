@@ -154,7 +154,7 @@ def test_damaged_copies_of_a_real_file_are_refused(sluice, origin, tmp_path):
     cases = {
         "truncated": (data[:len(data) // 2], "truncated: the header says"),
         "version": (data[:16] + b"\x07" + data[17:],
-                    "format version 7, this library reads 1"),
+                    "format version 7, this library reads 2"),
         "magic": (b"X" + data[1:], "bad magic"),
         "section": (data[:192] + b"\0" * 8 + data[200:],
                     "corrupt section at offset 192: bad magic"),

@@ -499,8 +499,8 @@ def test_missing_instance(tmp_path):
 
 def test_other_format_version(tmp_path):
     s = sample(tmp_path / "v.shm")
-    s._write_head(version=2)
-    refuses(["-n", s.path], "%s: format version 2, this library reads 1"
+    s._write_head(version=1)
+    refuses(["-n", s.path], "%s: format version 1, this library reads 2"
             % s.path)
     s.close()
 

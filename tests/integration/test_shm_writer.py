@@ -1,5 +1,5 @@
 """The reader tests' writer of sluice shared-memory segment files
-(src/shm/shm-t.h, format version 1, written from the format alone), and a
+(src/shm/shm-t.h, format version 2, written from the format alone), and a
 ctypes binding of libsluice (lib/libsluice.so.1). The other test_shm_*.py
 files import it. It builds files the tools must read (or refuse) without a
 running sluice, and acts as a live writer (records appended while a reader
@@ -27,7 +27,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 
 MAGIC = b"SLUICE-SHM" + b"\0" * 6
-VERSION = 1
+VERSION = 2
 SECT_MAGIC = 0x54434553
 HEAD_SIZE = 192
 SECT_SIZE = 192
@@ -257,9 +257,10 @@ class Segment:
         """shm_log_check() of doc/shm-format.md ("Check")."""
         k, m = 0x9e3779b97f4a7c15, (1 << 64) - 1
         padded = payload + bytes(-len(payload) % 8)
-        words = [(tag & 0xff) << 24 | (length & 0xffffff), w1 & ~0xffff & m]
-        words += struct.unpack("<%dQ" % (len(padded) // 8), padded)
-        h = sum(x * (k + 2 * j) for j, x in enumerate(words)) & m
+        words = struct.unpack("<%dQ" % (len(padded) // 8), padded)
+        a = (((tag & 0xff) << 24 | (length & 0xffffff)) * k + sum(words[0::2])) & m
+        b = ((w1 & ~0xffff & m) + sum(words[1::2])) & m
+        h = a ^ ((b << 29 | b >> 35) & m)
         h ^= h >> 32
         h = (h * 0xd6e8feb86659fd93) & m
         h ^= h >> 32

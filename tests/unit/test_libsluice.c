@@ -244,11 +244,11 @@ static void test_refusals(void)
 	CHECK_INT(sl_open(&shm, path, 0), SL_ECORRUPT);
 	CHECK(strstr(sl_last_error(), "truncated"));
 
-	seg_create(&s, "v2", 1 << 16, 1024);
-	s.h->version = 2;
-	CHECK_INT(sl_open(&shm, s.path, 0), SL_EVERSION);
-	CHECK(strstr(sl_last_error(), "format version 2, this library reads 1"));
+	seg_create(&s, "v1", 1 << 16, 1024);
 	s.h->version = 1;
+	CHECK_INT(sl_open(&shm, s.path, 0), SL_EVERSION);
+	CHECK(strstr(sl_last_error(), "format version 1, this library reads 2"));
+	s.h->version = SHM_VERSION;
 	s.h->master_pid = 0;
 	CHECK_INT(sl_open(&shm, s.path, 0), SL_ENOTREADY);
 	CHECK_INT(sl_open_wait(&shm, s.path, 0, 0.3), SL_ETIMEDOUT);
@@ -529,6 +529,126 @@ static void test_fmt(void)
 	/* SL_CURSOR_HEADS: as written */
 	CHECK_INT(sl_cursor_next(raw, &r), SL_NEXT_RECORD);
 	CHECK(r.tag == SL_TAG_Fmt && r.len == 8 + 24 + 15);
+	sl_cursor_free(&c);
+	sl_cursor_free(&raw);
+	sl_close(&shm);
+	seg_close(&s);
+}
+
+/* Multi items, as doc/shm-format.md ("Multi records") lays them out. */
+static size_t item(char *out, unsigned tag, unsigned n, const uint64_t *v, const char *t,
+		   unsigned flags, unsigned kind)
+{
+	size_t tlen = strlen(t), size = 8 + 8 * n + ((tlen + 7) & ~(size_t)7);
+	uint64_t w0 = tag | n << 8 | (uint64_t)tlen << 16 | (uint64_t)flags << 32 |
+		      (uint64_t)kind << 48;
+
+	memset(out, 0, size);
+	memcpy(out, &w0, 8);
+	memcpy(out + 8, v, 8 * n);
+	memcpy(out + 8 + 8 * n, t, tlen);
+	return size;
+}
+
+static void expect_vxid(struct sl_cursor *c, unsigned tag, const char *data,
+			unsigned flags, uint32_t vxid, int line)
+{
+	struct sl_record r;
+	int ret = sl_cursor_next(c, &r);
+
+	if (!CHECK_AT(ret == SL_NEXT_RECORD && r.tag == tag && !strcmp(r.data, data) &&
+		      r.len == strlen(data) && r.flags == flags && r.vxid == vxid,
+		      __FILE__, line))
+		printf("  got %d %s [%s] flags %u vxid %u\n", ret,
+		       ret == SL_NEXT_RECORD ? sl_tag_name(r.tag) : "-",
+		       ret == SL_NEXT_RECORD ? r.data : "", r.flags, r.vxid);
+}
+#define EXPECT_V(c, tag, data, flags, vxid) expect_vxid(c, tag, data, flags, vxid, __LINE__)
+
+static void test_multi(void)
+{
+	struct sl_shm *shm;
+	struct sl_cursor *c, *raw;
+	struct sl_record r;
+	struct seg s;
+	char p[1024];
+	size_t n = 0;
+	const uint64_t parent = 7, ts[3] = { 1700000000000001ULL, 2, 3 }, acct[2] = { 10, 20 };
+
+	seg_create(&s, "multi", 1 << 16, 4096);
+	CHECK_INT(sl_open(&shm, s.path, 0), 0);
+	CHECK_INT(sl_cursor_new(&c, shm, SL_CURSOR_TAIL), 0);
+	CHECK_INT(sl_cursor_new(&raw, shm, SL_CURSOR_TAIL | SL_CURSOR_HEADS), 0);
+	n += item(p + n, SL_TAG_Begin, 1, &parent, "req %u rxreq", SL_F_CLIENT, 2);
+	n += item(p + n, SL_TAG_ReqStart, 0, NULL, "127.0.0.1 5555 www", SL_F_CLIENT, 0);
+	n += item(p + n, SL_TAG_ReqHead, 0, NULL, "GET /x HTTP/1.1\r\nHost: h\r\nA: 100%u", 0, 0);
+	n += item(p + n, SL_TAG_Timestamp, 3, ts, "Start: %t %t %t", 0, 1);
+	n += item(p + n, SL_TAG_ReqAcct, 2, acct, "%u %u", SL_F_CLIENT | SL_F_TRUNC, 1);
+	n += item(p + n, SL_TAG_Debug, 0, NULL, "", 0, 0);
+	n += item(p + n, SL_TAG_End, 0, NULL, "", 0, 0);
+	seg_log_n(&s, SL_TAG_Multi, 5, p, (uint32_t)n, 1);
+	EXPECT_V(c, SL_TAG_Link, "req 5 rxreq", SL_F_CLIENT, 7);
+	EXPECT_V(c, SL_TAG_Begin, "req 7 rxreq", SL_F_CLIENT, 5);
+	EXPECT_V(c, SL_TAG_ReqStart, "127.0.0.1 5555 www", SL_F_CLIENT, 5);
+	EXPECT_V(c, SL_TAG_ReqMethod, "GET", SL_F_CLIENT, 5);
+	EXPECT_V(c, SL_TAG_ReqURL, "/x", SL_F_CLIENT, 5);
+	EXPECT_V(c, SL_TAG_ReqProtocol, "HTTP/1.1", SL_F_CLIENT, 5);
+	EXPECT_V(c, SL_TAG_ReqHeader, "Host: h", SL_F_CLIENT, 5);
+	EXPECT_V(c, SL_TAG_ReqHeader, "A: 100%u", SL_F_CLIENT, 5);   /* text: no directives */
+	EXPECT_V(c, SL_TAG_Timestamp, "Start: 1700000000.000001 0.000002 0.000003", 0, 5);
+	EXPECT_V(c, SL_TAG_ReqAcct, "10 20", SL_F_CLIENT | SL_F_TRUNC, 5);
+	EXPECT_V(c, SL_TAG_Debug, "", 0, 5);
+	EXPECT_V(c, SL_TAG_End, "", 0, 5);
+	CHECK_INT(sl_cursor_next(c, &r), SL_NEXT_NONE);
+	CHECK_INT(sl_cursor_next(raw, &r), SL_NEXT_RECORD);
+	CHECK(r.tag == SL_TAG_Multi && r.len == n);
+
+	/* a session's Begin (parent 0) stands for no Link */
+	n = item(p, SL_TAG_Begin, 1, (const uint64_t[]){ 0 }, "sess %u HTTP/1", SL_F_CLIENT, 2);
+	seg_log_n(&s, SL_TAG_Multi, 5, p, (uint32_t)n, 1);
+	EXPECT_V(c, SL_TAG_Begin, "sess 0 HTTP/1", SL_F_CLIENT, 5);
+	CHECK_INT(sl_cursor_next(c, &r), SL_NEXT_NONE);
+
+	/* records that do not parse come as written, whole */
+	{
+		static const struct {
+			unsigned tag, n, kind;
+			const char *t;
+		} bad[] = {
+			{ SL_TAG_Fmt, 0, 0, "x" },         /* packed tags */
+			{ SL_TAG_Multi, 0, 0, "x" },
+			{ 0, 0, 0, "x" },                  /* tag 0 */
+			{ SL_TAG_Debug, 1, 0, "x" },       /* text with values */
+			{ SL_TAG_Debug, 9, 1, "x" },       /* too many values */
+			{ SL_TAG_ReqHead, 0, 1, "x" },     /* a head as a template */
+			{ SL_TAG_Debug, 1, 2, "x" },       /* BEGIN kind, not Begin */
+			{ SL_TAG_Begin, 0, 2, "x" },       /* BEGIN without a parent */
+			{ SL_TAG_Debug, 0, 3, "x" },       /* unknown kind */
+		};
+		const uint64_t v[9] = { 1, 2, 3, 4, 5, 6, 7, 8, 9 };
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			n = item(p, SL_TAG_Debug, 0, NULL, "ok", 0, 0);
+			n += item(p + n, bad[i].tag, bad[i].n, v, bad[i].t, 0, bad[i].kind);
+			seg_log_n(&s, SL_TAG_Multi, 5, p, (uint32_t)n, 1);
+			CHECK_INT(sl_cursor_next(c, &r), SL_NEXT_RECORD);
+			if (!CHECK(r.tag == SL_TAG_Multi && r.len == n))
+				printf("  bad item %zu came as %s\n", i, sl_tag_name(r.tag));
+		}
+		/* an item longer than the record, a record not of whole words */
+		n = item(p, SL_TAG_Debug, 0, NULL, "abcdefgh", 0, 0);
+		seg_log_n(&s, SL_TAG_Multi, 5, p, (uint32_t)n - 8, 1);
+		CHECK_INT(sl_cursor_next(c, &r), SL_NEXT_RECORD);
+		CHECK(r.tag == SL_TAG_Multi);
+		seg_log_n(&s, SL_TAG_Multi, 5, p, (uint32_t)n - 3, 1);
+		CHECK_INT(sl_cursor_next(c, &r), SL_NEXT_RECORD);
+		CHECK(r.tag == SL_TAG_Multi);
+		/* empty: nothing it stands for, as it is */
+		seg_log_n(&s, SL_TAG_Multi, 5, p, 0, 1);
+		CHECK_INT(sl_cursor_next(c, &r), SL_NEXT_RECORD);
+		CHECK(r.tag == SL_TAG_Multi && r.len == 0);
+	}
+	CHECK_INT(sl_cursor_next(c, &r), SL_NEXT_NONE);
 	sl_cursor_free(&c);
 	sl_cursor_free(&raw);
 	sl_close(&shm);
@@ -1039,6 +1159,7 @@ int main(void)
 	test_cursor();
 	test_heads();
 	test_fmt();
+	test_multi();
 	test_restart();
 	test_counters();
 	test_group();

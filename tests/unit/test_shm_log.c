@@ -277,6 +277,127 @@ static void test_records(void)
 	seg_close();
 }
 
+/* One item of a Multi payload at <*off>, following doc/shm-format.md
+ * ("Multi records"): its fields, values and text; its padding must be 0. */
+struct mitem {
+	unsigned tag, n, len, flags, kind;
+	uint64_t v[8];
+	char text[SLOG_MAX_PAYLOAD + 1];
+};
+
+static int next_item(const struct rrec *rec, uint32_t *off, struct mitem *it)
+{
+	uint64_t w0;
+	uint32_t size;
+
+	if (*off + 8 > rec->len)
+		return 0;
+	memcpy(&w0, rec->data + *off, 8);
+	it->tag = (unsigned)(w0 & 0xff);
+	it->n = (unsigned)(w0 >> 8 & 0xff);
+	it->len = (unsigned)(w0 >> 16 & 0xffff);
+	it->flags = (unsigned)(w0 >> 32 & 0xffff);
+	it->kind = (unsigned)(w0 >> 48 & 0xff);
+	size = 8 + 8 * it->n + ((it->len + 7) & ~7U);
+	if (it->n > 8 || it->len > SLOG_MAX_PAYLOAD || *off + size > rec->len)
+		return 0;
+	memcpy(it->v, rec->data + *off + 8, 8 * it->n);
+	memcpy(it->text, rec->data + *off + 8 + 8 * it->n, it->len);
+	it->text[it->len] = 0;
+	for (uint32_t i = *off + 8 + 8 * it->n + it->len; i < *off + size; i++)
+		if (rec->data[i])
+			return 0;
+	*off += size;
+	return 1;
+}
+
+static void expect_item(const struct rrec *rec, uint32_t *off, unsigned tag, unsigned kind,
+			unsigned flags, const char *text, unsigned n, const uint64_t *v, int line)
+{
+	struct mitem it;
+
+	if (!CHECK_AT(next_item(rec, off, &it), __FILE__, line))
+		return;
+	CHECK_INT_AT(it.tag, tag, __FILE__, line);
+	CHECK_INT_AT(it.kind, kind, __FILE__, line);
+	CHECK_INT_AT(it.flags, flags, __FILE__, line);
+	if (!CHECK_AT(strcmp(it.text, text) == 0, __FILE__, line))
+		printf("  got '%s', expected '%s'\n", it.text, text);
+	CHECK_INT_AT(it.n, n, __FILE__, line);
+	for (unsigned i = 0; i < n && i < it.n; i++)
+		CHECK_INT_AT(it.v[i], v[i], __FILE__, line);
+}
+#define EXPECT_ITEM(rec, off, tag, kind, flags, text, n, v) \
+	expect_item(rec, off, tag, kind, flags, text, n, v, __LINE__)
+
+static void test_multi(void)
+{
+	static char big[SLOG_MAX_PAYLOAD + 100];
+	struct slog_multi m;
+	uint32_t off = 0;
+	struct rd r;
+
+	seg_open(1 << 20);
+	rd_init(&r, find_log(), 0);
+	CHECK(slog_multi_open(&m, 9, 64));
+	slog_multi_begin(&m, SL_F_CLIENT, "req %u rxreq", 3);
+	slog_multi_text(&m, SL_TAG_ReqStart);
+	slog_multi_put(&m, "127.0.0.1", 9);
+	slog_multi_puts(&m, " 80 www");
+	slog_multi_text(&m, SL_TAG_ReqHead);
+	slog_multi_put(&m, "GET / HTTP/1.1", 14);
+	slog_multi_ts(&m, "Req", 1700000000000010ULL, 1700000000000000ULL, 1700000000000004ULL);
+	slog_multi_fmtv(&m, SL_TAG_BereqAcct, "%u %u", 1, 2);
+	slog_multi_end(&m);
+	slog_multi_close(&m);
+	CHECK_INT(rd_next(&r, &rec), RD_NONE);    /* buffered, not published */
+	slog_flush();
+	CHECK_INT(rd_next(&r, &rec), RD_REC);
+	CHECK_INT(rec.tag, SL_TAG_Multi);
+	CHECK_INT(rec.vxid, 9);
+	CHECK_INT(rec.flags, 0);
+	CHECK_INT(rec.len % 8, 0);
+	EXPECT_ITEM(&rec, &off, SL_TAG_Begin, SLOG_ITEM_BEGIN, SL_F_CLIENT, "req %u rxreq", 1,
+		    (const uint64_t[]){ 3 });
+	EXPECT_ITEM(&rec, &off, SL_TAG_ReqStart, SLOG_ITEM_TEXT, SL_F_CLIENT,
+		    "127.0.0.1 80 www", 0, NULL);
+	EXPECT_ITEM(&rec, &off, SL_TAG_ReqHead, SLOG_ITEM_TEXT, 0, "GET / HTTP/1.1", 0, NULL);
+	EXPECT_ITEM(&rec, &off, SL_TAG_Timestamp, SLOG_ITEM_FMT, 0, "Req: %t %t %t", 3,
+		    ((const uint64_t[]){ 1700000000000010ULL, 10, 6 }));
+	EXPECT_ITEM(&rec, &off, SL_TAG_BereqAcct, SLOG_ITEM_FMT, SL_F_BACKEND, "%u %u", 2,
+		    ((const uint64_t[]){ 1, 2 }));
+	EXPECT_ITEM(&rec, &off, SL_TAG_End, SLOG_ITEM_TEXT, 0, "", 0, NULL);
+	CHECK_INT(off, rec.len);
+
+	/* text past the room is cut and flagged; items with no room left are
+	 * dropped, the record flagged */
+	memset(big, 'y', sizeof(big));
+	CHECK(slog_multi_open(&m, 9, 0));
+	slog_multi_text(&m, SL_TAG_Debug);
+	slog_multi_put(&m, big, sizeof(big));
+	slog_multi_fmtv(&m, SL_TAG_ReqAcct, "%u", 1);
+	slog_multi_end(&m);
+	slog_multi_close(&m);
+	slog_flush();
+	CHECK_INT(rd_next(&r, &rec), RD_REC);
+	CHECK_INT(rec.tag, SL_TAG_Multi);
+	CHECK_INT(rec.flags, SL_F_TRUNC);
+	off = 0;
+	{
+		struct mitem it;
+
+		CHECK(next_item(&rec, &off, &it));
+		CHECK(it.tag == SL_TAG_Debug && it.flags == SL_F_TRUNC && it.len > 0 &&
+		      it.len < sizeof(big) && it.text[0] == 'y');
+		CHECK_INT(off, rec.len);              /* nothing after it */
+	}
+
+	/* logging off: open says no */
+	slog_detach();
+	CHECK(!slog_multi_open(&m, 9, 64));
+	seg_close();
+}
+
 static void test_truncation(void)
 {
 	static char big[10001];
@@ -723,6 +844,7 @@ int main(int argc, char **argv)
 	test_off();
 	test_records();
 	test_truncation();
+	test_multi();
 	test_wrap_keeping_up();
 	test_overrun();
 	test_vxid();
