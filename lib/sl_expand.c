@@ -16,8 +16,6 @@
  * a Begin item with a parent, the parent's Link first.
  *
  * The cursor queues the records and returns them one by one (sl_log.c). */
-#include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -167,7 +165,28 @@ static int head_expand(struct sl_cursor *c, unsigned tag, unsigned rflags, uint3
 
 static void put_num(char **q, uint64_t v)
 {
-	*q += sprintf(*q, "%" PRIu64, v);
+	char b[20], *e = b + sizeof(b), *p = e;
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	memcpy(*q, p, (size_t)(e - p));
+	*q += e - p;
+}
+
+/* <v> microseconds as seconds with 6 decimals. */
+static void put_us(char **q, uint64_t v)
+{
+	unsigned frac = (unsigned)(v % 1000000);
+
+	put_num(q, v / 1000000);
+	*(*q)++ = '.';
+	for (int i = 5; i >= 0; i--) {
+		(*q)[i] = (char)('0' + frac % 10);
+		frac /= 10;
+	}
+	*q += 6;
 }
 
 /* Formats template <t> (<tlen> bytes) with values <v> (<n>) at the end of
@@ -184,10 +203,18 @@ static int fmt_queue(struct sl_cursor *c, unsigned tag, unsigned flags, uint32_t
 		return SL_ENOMEM;
 	q = start = c->xbuf + *used;
 	for (unsigned i = 0; i < tlen; i++) {
-		char d = i + 1 < tlen ? t[i + 1] : 0;
+		const char *pc = memchr(t + i, '%', tlen - i);
+		unsigned run = pc ? (unsigned)(pc - (t + i)) : tlen - i;
+		char d;
 
-		if (t[i] != '%' || (d != 'u' && d != 't' && d != '%')) {
-			*q++ = t[i];
+		memcpy(q, t + i, run);
+		q += run;
+		i += run;
+		if (i >= tlen)
+			break;
+		d = i + 1 < tlen ? t[i + 1] : 0;
+		if (d != 'u' && d != 't' && d != '%') {
+			*q++ = '%';
 			continue;
 		}
 		i++;
@@ -198,10 +225,7 @@ static int fmt_queue(struct sl_cursor *c, unsigned tag, unsigned flags, uint32_t
 		} else if (d == 'u') {
 			put_num(&q, v[used_vals++]);
 		} else {
-			uint64_t us = v[used_vals++];
-
-			put_num(&q, us / 1000000);
-			q += sprintf(q, ".%06u", (unsigned)(us % 1000000));
+			put_us(&q, v[used_vals++]);
 		}
 	}
 	return queue(c, tag, flags, vxid, start, (size_t)(q - start), used);
