@@ -9,6 +9,7 @@
 #   make test-sanitize   run the integration suite against the ASan binary
 #   make bench           run the side-by-side benchmark (not a test)
 #   make bench-lb        reuse and balancing over 4 origins (not a test)
+#   make bench-log       what the shared-memory log costs (not a test)
 #
 # Options: CC=, BUILD= (object dir), SAN=1 (ASan+UBSan), V=1 (verbose).
 
@@ -50,7 +51,7 @@ else
 TARGET := $(BUILD)/sluice
 endif
 
-.PHONY: all run test unit fuzz asan test-sanitize bench bench-lb deps clean
+.PHONY: all run test unit fuzz asan test-sanitize bench bench-lb bench-log deps clean
 all: $(TARGET)
 
 $(TARGET): $(OBJS)
@@ -95,6 +96,9 @@ bench: all
 
 bench-lb: all
 	$(Q)bench/lb.sh
+
+bench-log: all
+	$(Q)bench/logcost.sh
 
 clean:
 	rm -rf build build-asan build-fuzz sluice

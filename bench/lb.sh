@@ -112,34 +112,6 @@ origin_counters() {
 	echo
 }
 
-# proxy_cfg PORT BALANCE REUSE: the same HAProxy-syntax file for sluice and
-# HAProxy, as in run.sh (nbthread 1), with the 4 origins.
-proxy_cfg() {
-	cat <<EOF
-global
-    nbthread 1
-    maxconn 4096
-
-defaults
-    mode http
-    timeout connect 5s
-    timeout client 30s
-    timeout server 30s
-
-frontend bench
-    bind 127.0.0.1:$1
-    default_backend origins
-
-backend origins
-    balance $2
-    http-reuse $3
-    server o1 127.0.0.1:${origin_ports[0]}
-    server o2 127.0.0.1:${origin_ports[1]}
-    server o3 127.0.0.1:${origin_ports[2]}
-    server o4 127.0.0.1:${origin_ports[3]}
-EOF
-}
-
 # origin_drains: how many times the origins ran out of worker_connections
 # so far (nginx then closes idle keep-alive connections to make room).
 origin_drains() {
@@ -201,7 +173,10 @@ for mode in $modes; do
 		read -r balance reuse <<<"$cfg"
 		for name in $proxies; do
 			port=${proxy_port[$name]}
-			proxy_cfg "$port" "$balance" "$reuse" >"$tmp/$name.cfg"
+			# the same file for sluice and HAProxy, as in run.sh, with the
+			# 4 origins
+			proxy_cfg "$port" "${origin_ports[*]}" "" \
+				"balance $balance"$'\n'"http-reuse $reuse" >"$tmp/$name.cfg"
 			case $name in
 			sluice)  start sluice "${pin_proxy[@]}" "$sluice" -n "$tmp/sluice.shm" -f "$tmp/sluice.cfg" ;;
 			haproxy) start haproxy "${pin_proxy[@]}" "$haproxy" -db -f "$tmp/haproxy.cfg" ;;

@@ -1,5 +1,6 @@
-# bench/lib.sh: shell functions shared by bench/run.sh and bench/lb.sh.
-# Sourced, not run. The sourcing script sets, before calling them:
+# bench/lib.sh: shell functions shared by the bench scripts (run.sh, lb.sh,
+# logcost.sh, sluicelog-rate.sh). Sourced, not run. The sourcing script
+# sets, before calling them:
 #   bench_tag           the prefix of its messages ("bench" for run.sh)
 #   python              the python3 binary, for free_ports
 #   proxy_cpu, load_cpu for bench_pinning
@@ -110,6 +111,53 @@ $2
 EOF
 }
 
+# proxy_cfg PORT ORIGIN_PORTS [GLOBAL [BACKEND]]: the HAProxy-syntax file
+# that sluice and HAProxy both read. HAProxy 2.6's defaults apply to both:
+# keep-alive on both sides, idle server connections reused. nbthread 1,
+# maxconn 4096, a frontend on 127.0.0.1:PORT and one backend with a server
+# per port of ORIGIN_PORTS (space-separated): backend "origin" with server
+# "origin" for a single port, backend "origins" with servers o1, o2...
+# otherwise. GLOBAL: extra lines for the global section, right after
+# nbthread (e.g. "shm-log off"); BACKEND: extra lines for the backend,
+# before its servers (e.g. "balance leastconn"). Newline-separated, without
+# their indentation.
+proxy_cfg() {
+	local port=$1 global=${3:-} backend=${4:-} name=origin line i
+	local -a origins
+	read -r -a origins <<<"$2"
+	[ "${#origins[@]}" -gt 1 ] && name=origins
+	echo "global"
+	echo "    nbthread 1"
+	while IFS= read -r line; do
+		[ -z "$line" ] || echo "    $line"
+	done <<<"$global"
+	cat <<EOF
+    maxconn 4096
+
+defaults
+    mode http
+    timeout connect 5s
+    timeout client 30s
+    timeout server 30s
+
+frontend bench
+    bind 127.0.0.1:$port
+    default_backend $name
+
+backend $name
+EOF
+	while IFS= read -r line; do
+		[ -z "$line" ] || echo "    $line"
+	done <<<"$backend"
+	if [ "${#origins[@]}" = 1 ]; then
+		echo "    server origin 127.0.0.1:${origins[0]}"
+	else
+		for i in "${!origins[@]}"; do
+			echo "    server o$((i + 1)) 127.0.0.1:${origins[$i]}"
+		done
+	fi
+}
+
 # start NAME CMD...: starts CMD in the background, output to $tmp/NAME.log;
 # its PID goes into last_pid and pids.
 start() {
@@ -120,16 +168,24 @@ start() {
 	pids+=("$last_pid")
 }
 
-# stop PID: SIGTERM, then waits for it.
+# stop PID [SIGNAL]: SIGNAL (default TERM), then waits for it and takes it
+# out of pids, so that the cleanup never signals a PID that may have been
+# reused since.
 stop() {
-	kill -TERM "$1" 2>/dev/null || true
+	local p keep=()
+	kill -"${2:-TERM}" "$1" 2>/dev/null || true
 	wait "$1" 2>/dev/null || true
+	for p in "${pids[@]}"; do
+		[ "$p" = "$1" ] || keep+=("$p")
+	done
+	pids=("${keep[@]}")
 }
 
-# wait_ready PORT PID: until GET $object answers 200 with the 64-byte object.
+# wait_ready PORT PID [TRIES]: until GET $object answers 200 with the 64-byte
+# object; TRIES (default 100) attempts 50 ms apart.
 wait_ready() {
 	local body
-	for _ in $(seq 100); do
+	for _ in $(seq "${3:-100}"); do
 		kill -0 "$2" 2>/dev/null || return 1
 		body=$(curl -fsS "http://127.0.0.1:$1$object" 2>/dev/null) && [ ${#body} = 63 ] && return 0
 		sleep 0.05

@@ -61,32 +61,11 @@ nginx_conf origin "    server {
         default_type application/octet-stream;
     }" >"$tmp/origin.conf"
 
-# The same HAProxy-syntax file for sluice and HAProxy. HAProxy 2.6's defaults
-# apply to both: keep-alive on both sides, idle server connections reused.
-for p in sluice haproxy; do
-	port_var=${p}_port
-	cat >"$tmp/$p.cfg" <<EOF
-global
-    nbthread 1
-    maxconn 4096
-
-defaults
-    mode http
-    timeout connect 5s
-    timeout client 30s
-    timeout server 30s
-
-frontend bench
-    bind 127.0.0.1:${!port_var}
-    default_backend origin
-
-backend origin
-    server origin 127.0.0.1:$origin_port
-EOF
-done
-
-# the same with the shared-memory log off, to measure what logging costs
-sed 's/^    nbthread 1$/    nbthread 1\n    shm-log off/' "$tmp/sluice.cfg" >"$tmp/sluice-nolog.cfg"
+# The same HAProxy-syntax file for sluice and HAProxy (lib.sh's proxy_cfg),
+# and sluice's with the shared-memory log off, to measure what logging costs.
+proxy_cfg "$sluice_port" "$origin_port" >"$tmp/sluice.cfg"
+proxy_cfg "$haproxy_port" "$origin_port" >"$tmp/haproxy.cfg"
+proxy_cfg "$sluice_port" "$origin_port" "shm-log off" >"$tmp/sluice-nolog.cfg"
 
 nginx_conf nginx-proxy "    upstream origin {
         server 127.0.0.1:$origin_port;
@@ -135,11 +114,12 @@ for name in $proxies; do
 		start sluice-nolog "${pin_proxy[@]}" "$sluice" -n "$tmp/sluice.shm" -f "$tmp/sluice-nolog.cfg"
 		port=$sluice_port ;;
 	sluice-follow)
-		# logging on, and sluicelog following the ring at full rate
+		# logging on, and sluicelog following the ring at full rate on
+		# sluice's own CPU, so its cost shows up as lost req/s
 		start sluice-follow "${pin_proxy[@]}" "$sluice" -n "$tmp/sluice.shm" -f "$tmp/sluice.cfg"
 		port=$sluice_port
 		sleep 0.3
-		"${pin_load[@]}" "$root/sluicelog" -n "$tmp/sluice.shm" >/dev/null 2>"$tmp/follower.log" &
+		"${pin_proxy[@]}" "$root/sluicelog" -n "$tmp/sluice.shm" >/dev/null 2>"$tmp/follower.log" &
 		follower_pid=$!
 		pids+=("$follower_pid") ;;
 	haproxy)

@@ -25,6 +25,9 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
+bench_tag="sluicelog-rate"
 duration=${BENCH_DURATION:-10}
 conns=${BENCH_CONNS:-50}
 log_size=${BENCH_LOG_SIZE:-64m}
@@ -34,14 +37,12 @@ sluicelog=$root/sluicelog
 sluicestat=$root/sluicestat
 nginx=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
 python=/usr/bin/python3
+object=/64b                       # the object every request fetches
 
-die() { echo "sluicelog-rate: $*" >&2; exit 1; }
-say() { echo "sluicelog-rate: $*" >&2; }
-
-[ -x "$sluicelog" ] && [ -x "$sluicestat" ] || die "run 'make' first"
-for v in duration conns runs; do
-	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "BENCH_${v^^} must be a positive integer"
+for b in "$sluicelog" "$sluicestat"; do
+	[ -x "$b" ] || die "run 'make' first"
 done
+check_positive duration conns runs
 
 now() { date +%s.%N; }
 
@@ -78,97 +79,35 @@ if [ $# -ge 1 ]; then
 	exit 0
 fi
 
-command -v wrk >/dev/null || die "'wrk' not found; run scripts/deps.sh (as root)"
+need_tools wrk curl
+[ -x "$python" ] || die "$python not found (used to pick free ports)"
 [ -x "$nginx" ] || die "nginx not found; run scripts/deps.sh (as root)"
 [ -x "$sluice" ] || die "$sluice not found; run 'make' first"
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/sluicelog-rate.XXXXXX")
-chmod 755 "$tmp"
-pids=()
-# shellcheck disable=SC2317 # reached through the trap
-cleanup() {
-	local p
-	trap - EXIT INT TERM
-	for p in "${pids[@]}"; do
-		kill -TERM "$p" 2>/dev/null || true
-	done
-	for p in "${pids[@]}"; do
-		for _ in $(seq 30); do
-			kill -0 "$p" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# a private directory, and the traps that stop everything started here
+bench_tmpdir sluicelog-rate
+read -r origin_port sluice_port < <(free_ports 2)
 
-read -r origin_port sluice_port < <("$python" -c '
-import socket
-ss = [socket.socket() for _ in range(2)]
-for s in ss: s.bind(("127.0.0.1", 0))
-print(*[s.getsockname()[1] for s in ss])')
-
+# the origin and sluice's configuration as in run.sh (nothing pinned here),
+# with a ring of BENCH_LOG_SIZE
 mkdir -p "$tmp/www"
 printf '%063d\n' 0 >"$tmp/www/64b"
-user_line=""
-[ "$(id -u)" = 0 ] && user_line="user root root;"
-cat >"$tmp/origin.conf" <<EOF
-$user_line
-worker_processes 1;
-daemon off;
-pid $tmp/origin.pid;
-error_log $tmp/origin-error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    keepalive_requests 1000000;
-    client_body_temp_path $tmp/body;
-    proxy_temp_path $tmp/proxy;
-    fastcgi_temp_path $tmp/fastcgi;
-    uwsgi_temp_path $tmp/uwsgi;
-    scgi_temp_path $tmp/scgi;
-    server {
+nginx_conf origin "    server {
         listen 127.0.0.1:$origin_port;
         root $tmp/www;
         default_type application/octet-stream;
-    }
-}
-EOF
-cat >"$tmp/sluice.cfg" <<EOF
-global
-    nbthread 1
-    maxconn 4096
-    shm-log-size $log_size
-
-defaults
-    mode http
-    timeout connect 5s
-    timeout client 30s
-    timeout server 30s
-
-frontend bench
-    bind 127.0.0.1:$sluice_port
-    default_backend origin
-
-backend origin
-    server origin 127.0.0.1:$origin_port
-EOF
+    }" >"$tmp/origin.conf"
+proxy_cfg "$sluice_port" "$origin_port" "shm-log-size $log_size" >"$tmp/sluice.cfg"
 
 shm=$tmp/bench.shm
-"$nginx" -p "$tmp" -e "$tmp/origin-error.log" -c "$tmp/origin.conf" >"$tmp/origin.log" 2>&1 &
-pids+=($!)
-"$sluice" -f "$tmp/sluice.cfg" -n "$shm" >"$tmp/sluice.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do
-	curl -fsS -o /dev/null "http://127.0.0.1:$sluice_port/64b" 2>/dev/null && break
-	sleep 0.05
-done
-curl -fsS -o /dev/null "http://127.0.0.1:$sluice_port/64b" ||
-	die "sluice does not answer; see $tmp/sluice.log"
+start origin "$nginx" -p "$tmp" -e "$tmp/origin-error.log" -c "$tmp/origin.conf"
+start sluice "$sluice" -f "$tmp/sluice.cfg" -n "$shm"
+sluice_pid=$last_pid
+if ! wait_ready "$sluice_port" "$sluice_pid"; then
+	say "sluice does not serve the object; its output and the origin's:"
+	cat "$tmp/sluice.log" "$tmp/origin.log" "$tmp/origin-error.log" >&2 2>/dev/null || true
+	exit 1
+fi
 
 log_records() {
 	"$sluicestat" -n "$shm" -1 -t 1 -f 'thread.*.log_records' 2>/dev/null |
@@ -182,10 +121,9 @@ before=$(log_records)
 follower=$!
 pids+=("$follower")
 sleep 0.3
-wrk -t1 -c"$conns" -d"$duration"s "http://127.0.0.1:$sluice_port/64b" >"$tmp/wrk.out"
+wrk -t1 -c"$conns" -d"$duration"s "http://127.0.0.1:$sluice_port$object" >"$tmp/wrk.out"
 sleep 0.5
-kill -TERM "$follower"
-wait "$follower" || true
+stop "$follower"
 after=$(log_records)
 written=$((after - before))
 lost=$(awk '/lost [0-9]+ records/ { for (i = 1; i <= NF; i++) if ($i == "lost") n += $(i + 1) } END { print n + 0 }' "$tmp/follow.err")
