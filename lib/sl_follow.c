@@ -10,6 +10,13 @@
 #include "sl_int.h"
 
 #define CHECK_EVERY 0.1          /* seconds between sl_check() when idle */
+/* Sleep after a pass that found records. The reader often shares a CPU
+ * with the proxy: a long sleep leaves it a long backlog, and the scheduler
+ * then runs the reader over it in one burst while the proxy's event loop
+ * waits (10 ms of records at full rate hold the proxy up for over a
+ * millisecond, every 10 ms). Short sleeps while records come keep each
+ * burst short; the sleep doubles on every idle pass up to the poll. */
+#define POLL_BUSY 0.0005
 
 struct follow {
 	const struct sl_follow_opts *o;
@@ -135,9 +142,10 @@ static int loop(struct follow *f)
 {
 	const struct sl_follow_opts *o = f->o;
 	double poll = o->poll > 0 ? o->poll : 0.01, last_check = sli_mono();
+	double nap = poll;
 	struct sl_cursor_stats st;
 	struct sl_record rec;
-	unsigned long n = 0;
+	unsigned long n = 0, n_slept = 0;
 	uint64_t overruns = 0;
 	int ret;
 
@@ -191,7 +199,12 @@ static int loop(struct follow *f)
 			if ((ret = check(f)) < 0)
 				return ret;
 		}
-		sli_sleep(poll);
+		if (n != n_slept)
+			nap = POLL_BUSY < poll ? POLL_BUSY : poll;
+		else if ((nap *= 2) > poll)
+			nap = poll;
+		n_slept = n;
+		sli_sleep(nap);
 	}
 }
 

@@ -464,7 +464,9 @@ struct sl_follow_opts {
 	sl_notice_f *notice;    /* may be NULL */
 	void *priv;             /* for cb and notice */
 	volatile int *stop;     /* may be NULL; checked between records */
-	double poll;            /* seconds to sleep when idle; 0 = 0.01 */
+	double poll;            /* longest sleep when idle, seconds; 0 =
+	                         * 0.01 (while records come, the loop sleeps
+	                         * 0.5 ms, doubling on each idle pass) */
 };
 
 /* Run the loop. Returns 0 when done (or the callback's non-zero value),
