@@ -163,14 +163,27 @@ static int head_expand(struct sl_cursor *c, unsigned tag, unsigned rflags, uint3
  * stand for, sizes beyond its payload) is returned as written. */
 #define FMT_MAX_VALS 8
 
+static const char digits2[200] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
+/* Two digits per division: every record of a request carries numbers. */
 static void put_num(char **q, uint64_t v)
 {
 	char b[20], *e = b + sizeof(b), *p = e;
 
-	do {
-		*--p = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
+	while (v >= 100) {
+		p -= 2;
+		memcpy(p, digits2 + 2 * (v % 100), 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		p -= 2;
+		memcpy(p, digits2 + 2 * v, 2);
+	} else {
+		*--p = (char)('0' + v);
+	}
 	memcpy(*q, p, (size_t)(e - p));
 	*q += e - p;
 }
@@ -182,10 +195,9 @@ static void put_us(char **q, uint64_t v)
 
 	put_num(q, v / 1000000);
 	*(*q)++ = '.';
-	for (int i = 5; i >= 0; i--) {
-		(*q)[i] = (char)('0' + frac % 10);
-		frac /= 10;
-	}
+	memcpy(*q, digits2 + 2 * (frac / 10000), 2);
+	memcpy(*q + 2, digits2 + 2 * (frac / 100 % 100), 2);
+	memcpy(*q + 4, digits2 + 2 * (frac % 100), 2);
 	*q += 6;
 }
 

@@ -200,6 +200,18 @@ static void put_payload(const struct sl_record *r)
 		}
 		if (i == len)
 			break;
+		if (len >= 8 && i + 8 > len) {
+			/* the tail, as the payload's last word: bytes already
+			 * copied are copied again, the same */
+			uint64_t x;
+
+			memcpy(&x, p + len - 8, 8);
+			if (!has_ctl(x)) {
+				memcpy(q - (i + 8 - len), &x, 8);
+				q += len - i;
+				break;
+			}
+		}
 		unsigned char c = p[i++];
 
 		if (c >= 0x20 && c != 0x7f) {
@@ -218,36 +230,59 @@ static void put_payload(const struct sl_record *r)
 	out.len = (size_t)(q - out.p);
 }
 
-/* "<vxid right-aligned in 10> <side> <tag left-aligned in 14> ", or the
- * same indented instead of the vxid. */
-static void put_head(int indent, int with_vxid, uint32_t vxid, char sidec,
-		     const char *name)
+/* The label of a line, "<side> <tag name left-aligned in 15>", for each
+ * side ('c', 'b', '-') and tag: built once, copied with one fixed-size
+ * copy per line instead of strlen, memset and three small copies. */
+#define LABEL_MAX 32
+static struct {
+	char s[LABEL_MAX];
+	unsigned char len;
+} labels[3][256];
+
+static void labels_init(void)
 {
-	size_t n = strlen(name);
+	static const char sides[3] = { 'c', 'b', '-' };
 
-	if (with_vxid) {
-		char b[10], *e = b + sizeof(b), *q = e;
+	for (unsigned k = 0; k < 3; k++)
+		for (unsigned t = 0; t < 256; t++) {
+			const char *name = sl_tag_name(t) ? sl_tag_name(t) : "?";
+			int n = snprintf(labels[k][t].s, LABEL_MAX, "%c %-15s",
+					 sides[k], name);
 
-		do {
-			*--q = (char)('0' + vxid % 10);
-			vxid /= 10;
-		} while (vxid);
-		out_spaces(10 - (size_t)(e - q));
-		out_put(q, (size_t)(e - q));
-		out_putc(' ');
-	} else {
-		out_spaces((size_t)indent);
-	}
-	out_putc(sidec);
-	out_putc(' ');
-	out_put(name, n);
-	if (n < 15)
-		out_spaces(15 - n);
+			labels[k][t].len = (unsigned char)(n < LABEL_MAX ? n : LABEL_MAX - 1);
+		}
 }
 
-static char side(unsigned flags)
+static unsigned side(unsigned flags)
 {
-	return flags & SL_F_CLIENT ? 'c' : flags & SL_F_BACKEND ? 'b' : '-';
+	return flags & SL_F_CLIENT ? 0 : flags & SL_F_BACKEND ? 1 : 2;
+}
+
+/* "<vxid right-aligned in 10> <label>", or the same with <indent> spaces
+ * (at most INDENT_MAX) instead of the vxid. */
+#define INDENT_MAX 64
+static void put_head(size_t indent, int with_vxid, uint32_t vxid, unsigned flags,
+		     unsigned tag)
+{
+	static const char spaces[INDENT_MAX] =
+		"                                                                ";
+	char *q = out_room(INDENT_MAX + LABEL_MAX);
+
+	if (with_vxid) {
+		char *e = q + 10;
+
+		memcpy(q, spaces, 16);
+		do {
+			*--e = (char)('0' + vxid % 10);
+			vxid /= 10;
+		} while (vxid);
+		q += 11;
+	} else {
+		memcpy(q, spaces, INDENT_MAX);
+		q += indent < INDENT_MAX ? indent : INDENT_MAX;
+	}
+	memcpy(q, labels[side(flags)][tag & 255].s, LABEL_MAX);
+	out.len = (size_t)(q - out.p) + labels[side(flags)][tag & 255].len;
 }
 
 static const char *type_name(enum sl_txn_type t)
@@ -275,11 +310,10 @@ static void print_group(const struct opts *o, const struct sl_txn *const *txn,
 {
 	if (o->mode == SL_GROUP_RAW) {
 		const struct sl_record *r = &txn[0]->records[0];
-		const char *name = sl_tag_name(r->tag);
 
 		if (!o->show[r->tag])
 			return;
-		put_head(0, 1, r->vxid, side(r->flags), name ? name : "?");
+		put_head(0, 1, r->vxid, r->flags, r->tag);
 		put_payload(r);
 		return;
 	}
@@ -307,12 +341,10 @@ static void print_group(const struct opts *o, const struct sl_txn *const *txn,
 		out_putc('\n');
 		for (size_t j = 0; j < t->n_records; j++) {
 			const struct sl_record *r = &t->records[j];
-			const char *name = sl_tag_name(r->tag);
 
 			if (!o->show[r->tag])
 				continue;
-			put_head(ind + 4, 0, 0, side(r->flags),
-				 name ? name : "?");
+			put_head((size_t)ind + 4, 0, 0, r->flags, r->tag);
 			put_payload(r);
 		}
 	}
@@ -387,6 +419,7 @@ int main(int argc, char **argv)
 	memset(&s, 0, sizeof(s));
 	o.mode = SL_GROUP_REQUEST;
 	o.vxid = -1;
+	labels_init();
 	memset(o.show, 1, sizeof(o.show));
 	{
 		int incl = 0;

@@ -135,6 +135,45 @@ def test_vxid_grouping_and_raw(seg):
     assert lines[0].split() == ["100", "c", "Begin", "sess", "0", "HTTP/1"]
 
 
+def escaped(payload):
+    """sluicelog's rendering of a payload: \\t \\n \\r, other control
+    bytes as \\xHH."""
+    out = []
+    for c in payload:
+        if c >= 0x20 and c != 0x7f:
+            out.append(chr(c))
+        elif c in b"\t\n\r":
+            out.append({9: "\\t", 10: "\\n", 13: "\\r"}[c])
+        else:
+            out.append("\\x%02x" % c)
+    return "".join(out)
+
+
+def test_control_bytes_are_escaped_wherever_they_sit(tmp_path):
+    """Payloads of every length up to 40 with a control byte at each
+    place (and none): the word-at-a-time copy and its tail must escape
+    exactly the bytes the byte loop would."""
+    seg = Segment(tmp_path / "ctl.shm", size=1 << 20, ring_size=1 << 19,
+                  instance="ctl")
+    payloads = []
+    for n in range(41):
+        base = bytes(0x41 + i % 26 for i in range(n))
+        payloads.append(base)
+        for at in range(n):
+            for ctl in (b"\t", b"\x01", b"\x7f"):
+                payloads.append(base[:at] + ctl + base[at + 1:])
+    for i in range(0, len(payloads), 200):
+        seg.log_batch([(TAG["Debug"], 7, p, 0) for p in payloads[i:i + 200]])
+    try:
+        r = ok(run_tool("sluicelog", "-n", seg.path, "-d", "-g", "raw"))
+    finally:
+        seg.close()
+    lines = r.stdout.splitlines()
+    assert len(lines) == len(payloads)
+    for line, p in zip(lines, payloads):
+        assert line == "%10d - %-15s%s" % (7, "Debug", escaped(p)), (line, p)
+
+
 def test_tag_filters(seg):
     r = ok(run_tool("sluicelog", "-n", seg.path, "-d", "-g", "raw",
                     "-i", "ReqURL,Resp*", "-x", "RespHeader,RespReason"))
