@@ -190,7 +190,7 @@ function ratio(a, b) {
 }
 END {
 	printf "wrk -t1 -c%d -d%ds, keep-alive, GET of a 64-byte object; proxy alone on one CPU\n\n", conns, dur
-	fmt = "%-10s %8s %8s %10s %10s  %8s %8s %8s  %s\n"
+	fmt = "%-13s %8s %8s %10s %10s  %8s %8s %8s  %s\n"
 	printf fmt, "proxy", "req/s", "p99 ms", "CPU us/req", "instr/req",
 	       "x req/s", "x CPU", "x instr", "errors"
 	for (i = 1; i <= NR; i++) {
@@ -201,6 +201,8 @@ END {
 	}
 	printf "\nx ...: ratio to HAProxy (req/s: higher is better; CPU and instructions per\n"
 	printf "request: lower is better). direct: wrk straight to the origin, for reference.\n"
+	printf "sluice-nolog: shm-log off; sluice-follow: sluicelog following the ring on\n"
+	printf "the proxy CPU, its CPU not counted (bench/logcost.sh counts it).\n"
 }' "$results"
 if [ "$have_perf" = 0 ]; then
 	echo "(perf not installed: instructions per request are n/a)"

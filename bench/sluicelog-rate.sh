@@ -63,11 +63,11 @@ dump_rate() {
 		rate=$(awk -v n="$n" -v a="$t0" -v b="$t1" 'BEGIN { printf "%d", n / (b - a) }')
 		[ "$rate" -gt "$best" ] && best=$rate
 	done
-	printf '%-10s %12d records %14d records/s\n' "-g $g" "$n" "$best"
+	printf '%-10s %9d records read %11d records/s\n' "-g $g" "$n" "$best"
 }
 
 measure_dumps() {
-	echo "== sluicelog -d > /dev/null ($1)"
+	echo "== sluicelog -d > /dev/null (${2:-$1}); records as readers see them"
 	for g in raw vxid request; do
 		dump_rate "$1" "$g"
 	done
@@ -130,10 +130,10 @@ lost=$(awk '/lost [0-9]+ records/ { for (i = 1; i <= NF; i++) if ($i == "lost") 
 reqs=$(awk '/requests in/ { print $1 }' "$tmp/wrk.out")
 reqs=${reqs:-0}
 [ "$written" -gt 0 ] || die "sluice wrote no log records under load (are the log calls wired?)"
-printf 'requests %s, records written %d (%d per request), lost by the reader %d\n' \
+printf 'requests %s, ring records written %d (%d per request), lost by the reader %d\n' \
 	"$reqs" "$written" "$((written / (reqs > 0 ? reqs : 1)))" "$lost"
-printf 'reader sustained %d records/s (writer %d records/s)\n' \
+printf 'reader sustained %d ring records/s (writer %d ring records/s)\n' \
 	"$(((written - lost) / duration))" "$((written / duration))"
 
 # --- dump the full ring ----------------------------------------------------
-measure_dumps "$shm"
+measure_dumps "$shm" "the ring of the run above"
