@@ -628,8 +628,12 @@ static int strm_req_body(struct stream *st)
 
 		if (b_alloc_wait(&s->ibuf, &s->bw, 1) < 0)
 			break;
-		if (s->ibuf.data < s->ibuf.size && !s->ibuf.data)
-			s->ibuf.head = 0;
+		/* What body_move() left (the start of a chunk-size line, or
+		 * what the server side had no room for yet) may sit at the
+		 * very end of the storage: move it down, or nothing more is
+		 * read and a cut chunk-size line is never completed. */
+		if (b_tailroom(&s->ibuf) < b_room(&s->ibuf) / 2)
+			b_realign(&s->ibuf);
 		if (b_tailroom(&s->ibuf) && (s->cli->flags & CO_FL_RD_READY)) {
 			n = conn_recv(s->cli, b_tail(&s->ibuf), b_tailroom(&s->ibuf));
 			if (n > 0) {

@@ -108,3 +108,33 @@ def test_content_length_upload(sluice, origin):
         c.request("PUT", "/sink", body=body)
         info = json.loads(c.read_response().body)
     assert info["bytes"] == len(body) and info["sha256"] == st.sha256(body)
+
+
+def test_chunk_size_line_cut_by_the_end_of_the_buffer(sluice, origin):
+    """A request buffer that ends in the middle of a chunk-size line: the
+    bytes before it go out, the rest of the line is still to be read. The
+    few bytes left sit at the end of the buffer's storage; reading must go
+    on after them (once, sluice stopped reading there until the server
+    timeout answered 504)."""
+    port = st.free_port()
+    s = sluice(st.http_cfg(port, ["s1 %d" % origin.port],
+                           glob="tune.bufsize 1024",
+                           defaults="timeout server 3s"))
+    head = (b"POST /sink HTTP/1.1\r\nHost: x\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n")
+    for cut in range(1, 6):
+        # the second size line, "3e8\r\n", starts <cut> bytes before the
+        # 1024th byte: the first read (the whole buffer) ends inside it
+        first = 1024 - cut - len(head) - len(b"3bd\r\n") - 2
+        assert 0x100 <= first < 0x1000
+        body = [b"x" * first, b"y" * 1000]
+        wire = head + b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in body)
+        assert wire.index(b"3e8\r\n") == 1024 - cut
+        with st.Client(port, timeout=10) as c:
+            c.send(wire + b"0\r\n\r\n")
+            r = c.read_response()
+            assert r.status == 200, (cut, r.status, r.body)
+            info = json.loads(r.body)
+            assert info["bytes"] == first + 1000, (cut, info)
+            assert info["sha256"] == st.sha256(b"".join(body))
+    s.wait_stats({"be.be.srv_timeouts": 0, "fe.fe.rsp_2xx": 5})
