@@ -111,6 +111,19 @@ $2
 EOF
 }
 
+# origin_64b PORT: the origin of run.sh, logcost.sh and sluicelog-rate.sh:
+# a 64-byte object at /64b under $tmp/www, served by the nginx config it
+# writes to $tmp/origin.conf (listening on 127.0.0.1:PORT).
+origin_64b() {
+	mkdir -p "$tmp/www"
+	printf '%063d\n' 0 >"$tmp/www/64b"
+	nginx_conf origin "    server {
+        listen 127.0.0.1:$1;
+        root $tmp/www;
+        default_type application/octet-stream;
+    }" >"$tmp/origin.conf"
+}
+
 # proxy_cfg PORT ORIGIN_PORTS [GLOBAL [BACKEND]]: the HAProxy-syntax file
 # that sluice and HAProxy both read. HAProxy 2.6's defaults apply to both:
 # keep-alive on both sides, idle server connections reused. nbthread 1,

@@ -75,13 +75,7 @@ bench_tmpdir sluice-bench-log
 read -r origin_port sluice_port < <(free_ports 2)
 
 # --- the origin: nginx, 1 worker, a 64-byte object, as in run.sh -----------
-mkdir -p "$tmp/www"
-printf '%063d\n' 0 >"$tmp/www/64b"
-nginx_conf origin "    server {
-        listen 127.0.0.1:$origin_port;
-        root $tmp/www;
-        default_type application/octet-stream;
-    }" >"$tmp/origin.conf"
+origin_64b "$origin_port"
 
 # sluice's configuration as in run.sh, with the log on and off
 proxy_cfg "$sluice_port" "$origin_port" >"$tmp/sluice-log.cfg"

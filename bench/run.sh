@@ -52,14 +52,7 @@ bench_tmpdir sluice-bench
 read -r origin_port sluice_port haproxy_port nginx_port < <(free_ports 4)
 
 # --- the origin: nginx, 1 worker, a 64-byte object ---------------------------
-mkdir -p "$tmp/www"
-printf '%063d\n' 0 >"$tmp/www/64b"
-
-nginx_conf origin "    server {
-        listen 127.0.0.1:$origin_port;
-        root $tmp/www;
-        default_type application/octet-stream;
-    }" >"$tmp/origin.conf"
+origin_64b "$origin_port"
 
 # The same HAProxy-syntax file for sluice and HAProxy (lib.sh's proxy_cfg),
 # and sluice's with the shared-memory log off, to measure what logging costs.

@@ -90,13 +90,7 @@ read -r origin_port sluice_port < <(free_ports 2)
 
 # the origin and sluice's configuration as in run.sh (nothing pinned here),
 # with a ring of BENCH_LOG_SIZE
-mkdir -p "$tmp/www"
-printf '%063d\n' 0 >"$tmp/www/64b"
-nginx_conf origin "    server {
-        listen 127.0.0.1:$origin_port;
-        root $tmp/www;
-        default_type application/octet-stream;
-    }" >"$tmp/origin.conf"
+origin_64b "$origin_port"
 proxy_cfg "$sluice_port" "$origin_port" "shm-log-size $log_size" >"$tmp/sluice.cfg"
 
 shm=$tmp/bench.shm
