@@ -106,7 +106,12 @@ struct check {
 	unsigned rise, fall;
 	unsigned port;                /* "port": 0 = the server's */
 	unsigned slowstart;           /* 0 = none */
-	unsigned timeout;             /* connect timeout: min(timeout connect, inter) */
+	/* As HAProxy: without "timeout check", the whole check (connect,
+	 * send, receive) must end within inter; with it, the connect within
+	 * min(timeout connect, inter) and the rest within "timeout check"
+	 * from the connection's establishment. */
+	unsigned timeout;             /* connect timeout */
+	unsigned timeout_check;       /* "timeout check", 0 = unset */
 	struct sockaddr_storage addr; /* "addr", then the full target after parsing */
 	socklen_t addrlen;
 	/* runtime */

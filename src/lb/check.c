@@ -9,11 +9,13 @@
  *     (check i runs on thread i % nbthread), initialises its task on that
  *     thread and arms its first run, spread over one interval;
  *   - check_task() then runs on that thread only: phase IDLE waits for
- *     chk->next; a check goes CONNECT (non-blocking connect, deadline
- *     min(timeout connect, inter)) -> for HTTP checks SEND -> RECV (the
- *     whole check within inter) -> check_done(), which closes the connection,
+ *     chk->next; a check goes CONNECT (non-blocking connect) -> for HTTP
+ *     checks SEND -> RECV -> check_done(), which closes the connection,
  *     reports the outcome to the state machine and arms the next run after
- *     check_interval(). The slowstart ramp shares the same timer;
+ *     check_interval(). The slowstart ramp shares the same timer. Deadlines
+ *     as in HAProxy: the whole check within inter; with "timeout check",
+ *     the connect within min(timeout connect, inter), then the rest within
+ *     "timeout check";
  *   - at soft stop, the stop hook cancels the task and closes the connection,
  *     so that the thread can leave its loop; nothing is freed before
  *     cfg_deinit().
@@ -531,7 +533,8 @@ static void check_io(struct check *chk)
 			return;
 		}
 		chk->phase = CHK_P_SEND;
-		chk->deadline = chk->start + chk->inter;
+		chk->deadline = chk->timeout_check ? now_ms + chk->timeout_check
+						   : chk->start + chk->inter;
 		expired = now_ms >= chk->deadline;
 		chk->buf = malloc(2 * CHK_BUFSIZE);   /* response, then de-chunked body */
 		if (!chk->buf) {

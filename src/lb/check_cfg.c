@@ -807,8 +807,9 @@ static int check_postparse(void)
 			chk->fastinter = chk->inter;
 		if (!chk->downinter)
 			chk->downinter = chk->inter;
-		chk->timeout = srv->be->timeout.connect ? MIN(srv->be->timeout.connect, chk->inter)
-							: chk->inter;
+		chk->timeout_check = srv->be->timeout.check;
+		chk->timeout = chk->timeout_check && srv->be->timeout.connect ?
+			       MIN(srv->be->timeout.connect, chk->inter) : chk->inter;
 		chk->hc = hc && hc->httpchk ? hc : NULL;
 		chk->health = chk->rise;
 		chk->status = CHK_S_INI;

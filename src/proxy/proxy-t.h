@@ -44,6 +44,8 @@ struct px_timeouts {                  /* milliseconds; 0 = unset */
 	unsigned http_request, http_keep_alive, tunnel;
 	unsigned client_fin, server_fin;
 	unsigned queue;               /* max wait in a queue; 0 = timeout connect */
+	unsigned check;               /* health checks: read time once connected
+	                               * (lb/check.c); 0 = inter bounds it all */
 };
 
 /* A "use_backend NAME" rule; conditions come with ACLs. */

@@ -328,6 +328,7 @@ static const struct px_timeout_kw {
 	size_t off;
 	int cap;
 } timeout_kws[] = {
+	{ "check",           offsetof(struct px_timeouts, check),           PX_CAP_BE },
 	{ "client",          offsetof(struct px_timeouts, client),          PX_CAP_FE },
 	{ "client-fin",      offsetof(struct px_timeouts, client_fin),      PX_CAP_FE },
 	{ "connect",         offsetof(struct px_timeouts, connect),         PX_CAP_BE },
@@ -339,7 +340,7 @@ static const struct px_timeout_kw {
 	{ "queue",           offsetof(struct px_timeouts, queue),           PX_CAP_BE },
 };
 
-#define TIMEOUT_NAMES "client, client-fin, connect, http-keep-alive, http-request, queue, server, server-fin, tunnel"
+#define TIMEOUT_NAMES "check, client, client-fin, connect, http-keep-alive, http-request, queue, server, server-fin, tunnel"
 
 static int kw_timeout(struct cfg_ctx *ctx, int argc, char **args)
 {
@@ -503,7 +504,7 @@ static const struct cfg_kw proxy_kws[] = {
 	{ "use_backend",     CFG_SEC_FRONTEND | CFG_SEC_LISTEN, CFG_SEC_BACKEND, 0,
 	                     "use_backend <backend>", kw_use_backend },
 	{ "timeout",         CFG_SEC_PROXIES, 0, 0,
-	                     "timeout client|client-fin|connect|http-keep-alive|http-request|queue|server|server-fin|tunnel <time>",
+	                     "timeout check|client|client-fin|connect|http-keep-alive|http-request|queue|server|server-fin|tunnel <time>",
 	                     kw_timeout },
 	{ "option",          CFG_SEC_PROXIES, 0, CFG_KW_NEG,
 	                     "option forwardfor [header <name>] [if-none] | http-keep-alive | http-server-close | httpclose",

@@ -8,6 +8,7 @@ rise/fall counts, slowstart, backups and `option allbackups`, `disabled`,
 
 import collections
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -258,7 +259,7 @@ def test_checks_that_hang_time_out_without_blocking_traffic(sluice, origins):
             """ % (hole.port, b.port)}, nbthread=1))
         t0 = time.monotonic()
         wait_servers(s, {"be/h": ("DOWN", "L4TOUT"), "be/b": "UP"})
-        # the connect timeout of a check is min(timeout connect, inter)
+        # without "timeout check" the whole check has inter (500 ms)
         assert time.monotonic() - t0 < 2.5
         # meanwhile (one thread only) requests are served at once
         for _ in range(10):
@@ -266,6 +267,50 @@ def test_checks_that_hang_time_out_without_blocking_traffic(sluice, origins):
             assert origin_of(s.port) == "b"
             assert time.monotonic() - t < 0.25
         assert "reason: Layer4 timeout" in s.stderr()
+
+
+def check_durations(s):
+    """{"be/srv": ms} from the DOWN and UP messages of sluice's stderr (the
+    last one of each server)."""
+    out = {}
+    for m in re.finditer(r"Server (\S+) is (?:UP|DOWN), reason: [^,]*, "
+                         r"check duration: (\d+)ms", s.stderr()):
+        out[m.group(1)] = int(m.group(2))
+    return out
+
+
+def test_timeout_check_bounds_the_check_once_connected(sluice, origins):
+    """As HAProxy: without `timeout check` the whole check must end within
+    inter; with it, the check connects within min(timeout connect, inter)
+    and then has `timeout check` to get its answer, longer or shorter
+    than inter."""
+    a = origins("a")
+    port = st.free_port()
+    slow = "option httpchk GET /slow?ms=600\n"
+    with st.Blackhole() as hole:
+        s = sluice(cfg(port, {
+            "be": "server x 127.0.0.1:%d" % a.port,
+            # answers in 600 ms: more than inter, less than timeout check
+            "patient": slow + "timeout check 3s\n"
+                       "server p 127.0.0.1:%d check inter 300 fall 1" % a.port,
+            "hasty": slow + "server h 127.0.0.1:%d check inter 300 fall 1"
+                     % a.port,
+            # the same answer but 200 ms allowed once connected
+            "short": slow + "timeout check 200\n"
+                     "server t 127.0.0.1:%d check inter 5s fall 1" % a.port,
+            # connecting: min(timeout connect 300 ms, inter 4 s)
+            "conn": "timeout connect 300\ntimeout check 10s\n"
+                    "server c 127.0.0.1:%d check inter 4s fall 1" % hole.port,
+        }))
+        wait_servers(s, {"patient/p": ("UP", "L7OK"),
+                         "hasty/h": ("DOWN", "L7TOUT"),
+                         "short/t": ("DOWN", "L7TOUT"),
+                         "conn/c": ("DOWN", "L4TOUT")})
+        d = check_durations(s)
+        assert "patient/p" not in d, d          # never went DOWN
+        assert 250 <= d["hasty/h"] < 600, d
+        assert 150 <= d["short/t"] < 600, d
+        assert 250 <= d["conn/c"] < 2000, d
 
 
 # ------------------------------------------------------------- HTTP checks
