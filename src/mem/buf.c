@@ -7,7 +7,9 @@
  * work skip the reserve kept for running exchanges), moved to the ready
  * list of the waiter's thread, which wakes the waiting task on its next
  * loop turn. One mutex protects the queue and the ready lists; it is only
- * taken when the limit was reached, never on the normal path.
+ * taken when the limit was reached, never on the normal path. Outside it,
+ * a waiter's thread looks at the waiter's state only (buf.h), and a
+ * thread at its count of ready waiters (atomics).
  *
  * A waiter's life: queued (b_alloc_wait failed) -> ready (area handed
  * over) -> woken, takes area in b_alloc_wait; or cancelled at any time
@@ -86,14 +88,24 @@ static int buf_hand_over(char *area)
 	return 0;
 }
 
-/* Move <area> to <w>'s thread's ready list and wake that thread. Lock held. */
+/* Sets the state of <w>. Lock held. */
+static void bw_set(struct buf_wait *w, unsigned state)
+{
+	__atomic_store_n(&w->state, state, __ATOMIC_RELEASE);
+}
+
+/* Move <area> to <w>'s thread's ready list and wake that thread. Lock held;
+ * <w> may belong to another thread, whose only unlocked look at it is its
+ * state (buf.h): set last, QUEUED to READY. */
 static void bw_deliver(struct buf_wait *w, char *area)
 {
+	ASSERT(w->state == BW_QUEUED);
 	list_del_init(&w->list);
 	__atomic_sub_fetch(&buf_nb_waiters, 1, __ATOMIC_SEQ_CST);
 	w->area = area;
 	list_append(&bw_ready[w->tid], &w->list);
-	bw_nb_ready[w->tid]++;
+	__atomic_add_fetch(&bw_nb_ready[w->tid], 1, __ATOMIC_RELEASE);
+	bw_set(w, BW_READY);
 	if (w->tid != tid)
 		thread_wake(w->tid);
 }
@@ -149,19 +161,19 @@ int b_alloc_wait_slow(struct buffer *b, struct buf_wait *w, int prio)
 	char *area = NULL;
 
 	pthread_mutex_lock(&bw_lock);
-	if (w->area) {
+	if (w->state == BW_READY) {
 		area = w->area;
 		w->area = NULL;
-		if (list_inlist(&w->list)) {
-			list_del_init(&w->list);   /* from its ready list */
-			bw_nb_ready[w->tid]--;
-		}
+		list_del_init(&w->list);           /* from its ready list */
+		__atomic_sub_fetch(&bw_nb_ready[w->tid], 1, __ATOMIC_RELAXED);
+		bw_set(w, BW_IDLE);
 	} else {
-		if (!list_inlist(&w->list)) {
+		if (w->state == BW_IDLE) {
 			w->prio = prio;
 			w->since = now_ms;
 			list_append(&bw_queue, &w->list);
-			buf_nb_waits++;
+			bw_set(w, BW_QUEUED);
+			__atomic_add_fetch(&buf_nb_waits, 1, __ATOMIC_RELAXED);
 			__atomic_add_fetch(&buf_nb_waiters, 1, __ATOMIC_SEQ_CST);
 		} else if (prio && !w->prio) {
 			w->prio = 1;               /* now needed by a running exchange */
@@ -172,17 +184,19 @@ int b_alloc_wait_slow(struct buffer *b, struct buf_wait *w, int prio)
 			 * a standstill between exchanges holding buffers */
 			__atomic_add_fetch(&buf_used, 1, __ATOMIC_SEQ_CST);
 			list_del_init(&w->list);
+			bw_set(w, BW_IDLE);
 			__atomic_sub_fetch(&buf_nb_waiters, 1, __ATOMIC_SEQ_CST);
-			buf_nb_forced++;
+			__atomic_add_fetch(&buf_nb_forced, 1, __ATOMIC_RELAXED);
 		}
 		/* room may have appeared since our failed attempt */
 		if (!area)
 			bw_refill();
-		if (w->area) {
+		if (w->state == BW_READY) {
 			area = w->area;
 			w->area = NULL;
 			list_del_init(&w->list);
-			bw_nb_ready[w->tid]--;
+			__atomic_sub_fetch(&bw_nb_ready[w->tid], 1, __ATOMIC_RELAXED);
+			bw_set(w, BW_IDLE);
 		}
 	}
 	pthread_mutex_unlock(&bw_lock);
@@ -194,20 +208,19 @@ int b_alloc_wait_slow(struct buffer *b, struct buf_wait *w, int prio)
 
 void buf_wait_cancel(struct buf_wait *w)
 {
-	char *area = NULL;
+	char *area;
 
-	if (!list_inlist(&w->list) && !w->area)
+	if (buf_wait_state(w) == BW_IDLE)
 		return;
 	pthread_mutex_lock(&bw_lock);
-	if (list_inlist(&w->list)) {
-		list_del_init(&w->list);
-		if (w->area)
-			bw_nb_ready[w->tid]--;
-		else
-			__atomic_sub_fetch(&buf_nb_waiters, 1, __ATOMIC_SEQ_CST);
-	}
+	if (w->state == BW_READY)
+		__atomic_sub_fetch(&bw_nb_ready[w->tid], 1, __ATOMIC_RELAXED);
+	else
+		__atomic_sub_fetch(&buf_nb_waiters, 1, __ATOMIC_SEQ_CST);
+	list_del_init(&w->list);
 	area = w->area;
 	w->area = NULL;
+	bw_set(w, BW_IDLE);
 	pthread_mutex_unlock(&bw_lock);
 	if (area)
 		buf_put_slow(area);             /* pass it on */

@@ -22,8 +22,9 @@ extern unsigned buf_nb_waiters;       /* waiters queued (atomic) */
 
 /* Someone who could not get a buffer. Embedded in the object that waits
  * (a session, a tunnel); its task is woken, on its own thread, when a
- * buffer was handed over (then in <area>). Every field but <task>, <tid>
- * and <prio> is owned by buf.c and protected by its lock. */
+ * buffer was handed over (then in <area>). <list>, <area> and <state> are
+ * changed by buf.c under its lock only; <task>, <tid>, <prio> and <since>
+ * belong to the owner's thread. */
 struct buf_wait {
 	struct list list;             /* in the wait queue or a thread's ready list */
 	struct task *task;
@@ -31,7 +32,20 @@ struct buf_wait {
 	int prio;                     /* may use the reserve */
 	char *area;                   /* storage handed over, not yet taken */
 	uint64_t since;               /* when it was queued (ms) */
+	unsigned state;               /* BW_*, read with buf_wait_state() */
 };
+
+/* A waiter's state. Another thread makes one change only, QUEUED -> READY
+ * (a buffer handed over), in one store after <area> and <list> are set;
+ * every other change is the owner's. So the owner may read the state
+ * without the lock: IDLE and READY are then certain, QUEUED may have just
+ * become READY. <area> and <list> are read under the lock only. */
+enum { BW_IDLE = 0, BW_QUEUED, BW_READY };
+
+static inline unsigned buf_wait_state(const struct buf_wait *w)
+{
+	return __atomic_load_n(&w->state, __ATOMIC_ACQUIRE);
+}
 
 /* A running exchange (prio) that waited this long takes a buffer beyond
  * the limit: exchanges holding buffers while waiting for more can then
@@ -41,7 +55,7 @@ struct buf_wait {
 /* Deadline at which the waiter's task must retry, 0 when not waiting. */
 static inline uint64_t buf_wait_deadline(const struct buf_wait *w)
 {
-	return list_inlist(&w->list) && !w->area && w->prio ? w->since + BUF_FORCE_MS : 0;
+	return buf_wait_state(w) == BW_QUEUED && w->prio ? w->since + BUF_FORCE_MS : 0;
 }
 
 static inline void buf_wait_init(struct buf_wait *w, struct task *t, int thread)
@@ -51,6 +65,7 @@ static inline void buf_wait_init(struct buf_wait *w, struct task *t, int thread)
 	w->tid = thread;
 	w->prio = 0;
 	w->area = NULL;
+	w->state = BW_IDLE;
 }
 
 /* Create the buffer pool (global.bufsize) at startup. */
@@ -60,7 +75,8 @@ char *buf_get_slow(int prio);
 void buf_put_slow(char *area);
 int b_alloc_wait_slow(struct buffer *b, struct buf_wait *w, int prio);
 /* Leave the wait queue and pass on storage received but not taken; call
- * before freeing <w>, and whenever the waiter stops needing a buffer. */
+ * before freeing <w>, and whenever the waiter stops needing a buffer (a
+ * few instructions when it is not waiting). */
 void buf_wait_cancel(struct buf_wait *w);
 /* "KEY VALUE" lines for the stats socket's "show info". */
 void buf_dump_info(FILE *f);
@@ -100,7 +116,7 @@ static inline int b_alloc_wait(struct buffer *b, struct buf_wait *w, int prio)
 {
 	if (b->area)
 		return 0;
-	if (likely(!w->area) && b_alloc_prio(b, prio) == 0)
+	if (likely(buf_wait_state(w) != BW_READY) && b_alloc_prio(b, prio) == 0)
 		return 0;
 	return b_alloc_wait_slow(b, w, prio);
 }

@@ -1260,7 +1260,7 @@ static void sess_process(struct task *t, void *ctx)
 		}
 	} while (progress);
 	/* a buffer handed over but not taken this time goes to the next waiter */
-	if (s->bw.area)
+	if (buf_wait_state(&s->bw) == BW_READY)
 		buf_wait_cancel(&s->bw);
 	sess_arm_timer(s);
 }

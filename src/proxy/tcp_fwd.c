@@ -308,7 +308,7 @@ static void tcp_fwd_process(struct task *t, void *ctx)
 	if (f->c2s.shut && f->s2c.shut)
 		goto end;
 
-	if (f->bw.area)
+	if (buf_wait_state(&f->bw) == BW_READY)
 		buf_wait_cancel(&f->bw);    /* handed over but not needed: pass on */
 	exp = tick_first(tick_add(f->cli_act, cli_timeout(f)), tick_add(f->srv_act, srv_timeout(f)));
 	if (tick_expired(exp, now_ms)) {
