@@ -72,7 +72,9 @@ static void print_version(int verbose)
 	       cpus_available(), global.maxconn, global.bufsize);
 	printf("Available pollers: epoll (edge-triggered, one per thread)\n");
 	printf("Available multiplexers: h1 (mode http), tcp (mode tcp, splice)\n");
-	printf("Available load-balancing algorithms: roundrobin\n");
+	printf("Available load-balancing algorithms: ");
+	lb_print_names(stdout);
+	printf("\n");
 }
 
 static void on_soft_stop(int sig)

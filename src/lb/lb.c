@@ -32,6 +32,23 @@ const struct lb_ops *lb_find(const char *name)
 	return NULL;
 }
 
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+void lb_print_names(FILE *f)
+{
+	const char *names[64];
+	size_t n = 0;
+
+	for (struct lb_reg *r = lb_regs; r && n < ARRAY_SIZE(names); r = r->next)
+		names[n++] = r->ops->name;
+	qsort(names, n, sizeof(names[0]), cmp_names);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s%s", i ? ", " : "", names[i]);
+}
+
 /* ------------------------------------------------------ read sections */
 
 void lb_sync(void)

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include "core/compiler.h"
 #include "core/thread-t.h"
+#include <stdio.h>
 #include "lb/lb-t.h"
 #include "lb/server-t.h"
 #include "proxy/proxy-t.h"
@@ -20,6 +21,8 @@ struct lb_reg {
 };
 void lb_register(struct lb_reg *r);
 const struct lb_ops *lb_find(const char *name);
+/* The names of the registered algorithms, sorted, comma-separated. */
+void lb_print_names(FILE *f);
 
 #define LB_REGISTER(ops_)                                                   \
 	static struct lb_reg lb_reg_##ops_ = { .ops = &(ops_) };            \

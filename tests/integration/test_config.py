@@ -128,6 +128,12 @@ def test_vv_prints_version_build_and_libraries():
     assert "CC=" in out or "CFLAGS" in out, "no build options in:\n" + out
     assert re.search(r"(?i)(glibc|libc|openssl|pcre2|nghttp2|xxhash)", out), \
         "no library versions in:\n" + out
+    algos = re.search(r"Available load-balancing algorithms: (.*)", out)
+    assert algos, out
+    names = algos.group(1).split(", ")
+    assert names == sorted(names), names
+    assert {"roundrobin", "static-rr", "leastconn", "first", "source",
+            "uri", "url_param", "hdr", "random"} <= set(names), names
 
 
 def test_start_with_bad_config_fails(tmp_path):
