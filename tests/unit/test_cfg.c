@@ -295,9 +295,9 @@ static void test_timeouts(void)
 		   "optional unit us, ms, s, m, h, d)");
 	EXPECT_ERR("defaults\n\n timeout server 30d\n",
 		   "[ALERT] t.cfg:3: 'timeout server': time value '30d' is too large (max 2147483647 ms, about 24.8 days)");
-	EXPECT_ERR("defaults\n timeout check 1m\n",
-		   "[ALERT] t.cfg:2: 'timeout check' is not supported (supported: client, client-fin, connect, "
-		   "http-keep-alive, http-request, queue, server, server-fin, tunnel)");
+	EXPECT_ERR("defaults\n timeout tarpit 1m\n",
+		   "[ALERT] t.cfg:2: 'timeout tarpit' is not supported (supported: check, client, client-fin, "
+		   "connect, http-keep-alive, http-request, queue, server, server-fin, tunnel)");
 	EXPECT_ERR("defaults\n timeout\n", "[ALERT] t.cfg:2: 'timeout': missing argument");
 	EXPECT_ERR("defaults\n timeout client\n",
 		   "[ALERT] t.cfg:2: 'timeout client': missing argument (expected 'timeout client <time>')");
