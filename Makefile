@@ -6,12 +6,14 @@
 #   make unit            build and run the C unit tests
 #   make fuzz            build the libFuzzer targets (clang) into build-fuzz/
 #   make asan            build an ASan+UBSan binary into build-asan/sluice
+#   make tsan            build a ThreadSanitizer binary into build-tsan/sluice
 #   make test-sanitize   run the integration suite against the ASan binary
 #   make bench           run the side-by-side benchmark (not a test)
 #   make bench-lb        reuse and balancing over 4 origins (not a test)
 #   make bench-log       what the shared-memory log costs (not a test)
 #
-# Options: CC=, BUILD= (object dir), SAN=1 (ASan+UBSan), V=1 (verbose).
+# Options: CC=, BUILD= (object dir), SAN=1 (ASan+UBSan), SAN=thread (TSan),
+# V=1 (verbose).
 
 VERSION  := 0.1.0
 CC       ?= gcc
@@ -27,6 +29,13 @@ ifeq ($(SAN),1)
 CFLAGS   := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
             -fno-sanitize-recover=undefined $(filter-out -O2 -g,$(CFLAGS))
 LDFLAGS  += -fsanitize=address,undefined
+endif
+ifeq ($(SAN),thread)
+# -Wno-tsan: TSan does not model fences (the log writer's release fence
+# orders its ring stores for readers in other processes, not threads)
+CFLAGS   := -O1 -g -fno-omit-frame-pointer -fsanitize=thread -Wno-tsan \
+            $(filter-out -O2 -g,$(CFLAGS))
+LDFLAGS  += -fsanitize=thread
 endif
 
 # main.o records how it was built, for "sluice -vv".
@@ -51,7 +60,7 @@ else
 TARGET := $(BUILD)/sluice
 endif
 
-.PHONY: all run test unit fuzz asan test-sanitize bench bench-lb bench-log deps clean
+.PHONY: all run test unit fuzz asan tsan test-sanitize bench bench-lb bench-log deps clean
 all: $(TARGET)
 
 $(TARGET): $(OBJS)
@@ -81,11 +90,14 @@ run: deps
 asan:
 	$(Q)$(MAKE) --no-print-directory BUILD=build-asan SAN=1 build-asan/sluice
 
+tsan:
+	$(Q)$(MAKE) --no-print-directory BUILD=build-tsan SAN=thread build-tsan/sluice
+
 fuzz:
 	$(Q)$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory all unit asan fuzz
+	$(Q)$(MAKE) --no-print-directory all unit asan tsan fuzz
 	$(Q)scripts/test.sh
 
 test-sanitize: asan

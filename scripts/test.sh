@@ -6,10 +6,13 @@
 #      no-cache mode (-dMno-cache: every pool object is a malloc, so ASan sees
 #      its whole life; stops at the first failure; sanitizer reports make the
 #      test fail);
-#   2. every test (integration, C unit tests, fuzz targets) with ./sluice.
+#   2. the integration modules that run several worker threads against the
+#      ThreadSanitizer binary (a race report makes sluice exit 66 and the
+#      test fail; tests/tsan.supp lists the races that are the design);
+#   3. every test (integration, C unit tests, fuzz targets) with ./sluice.
 #
-# Exits non-zero if either run failed. The last line printed is the summary
-# line of the second pytest run. Debian's python3 is used on purpose, not
+# Exits non-zero if any run failed. The last line printed is the summary
+# line of the last pytest run. Debian's python3 is used on purpose, not
 # whatever python3 comes first in PATH.
 set -euo pipefail
 
@@ -31,6 +34,17 @@ SLUICE_EXTRA_ARGS=-dMno-cache SLUICE_BIN=build-asan/sluice \
     tests/integration --ignore=tests/integration/test_unit.py \
     --ignore=tests/integration/test_shm_tools.py \
     --ignore=tests/integration/test_shm_writer.py \
+    --deselect tests/integration/test_shm_sluice.py::test_the_writers_batches_read_whole_by_concurrent_readers \
+    || status=1
+
+echo "== multi-threaded integration tests against build-tsan/sluice"
+TSAN_OPTIONS="suppressions=$PWD/tests/tsan.supp history_size=7" \
+SLUICE_BIN=build-tsan/sluice "$PYTHON" -m pytest -q -p no:cacheprovider \
+    tests/integration/test_basic.py tests/integration/test_buffers.py \
+    tests/integration/test_checks.py tests/integration/test_reuse.py \
+    tests/integration/test_signals.py tests/integration/test_stats.py \
+    tests/integration/test_tcp_mode.py tests/integration/test_wrk.py \
+    tests/integration/test_shm_sluice.py \
     --deselect tests/integration/test_shm_sluice.py::test_the_writers_batches_read_whole_by_concurrent_readers \
     || status=1
 

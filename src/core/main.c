@@ -79,17 +79,18 @@ static void print_version(int verbose)
 
 static void on_soft_stop(int sig)
 {
-	if (!stopping) {
-		stopping = 1;
+	if (!is_stopping()) {
 		if (global.hard_stop_after)
-			stop_deadline = clock_mono_ms() + global.hard_stop_after;
+			__atomic_store_n(&run_stop_deadline, clock_mono_ms() + global.hard_stop_after,
+					 __ATOMIC_RELEASE);
+		__atomic_store_n(&run_soft_stop, 1, __ATOMIC_RELEASE);
 	}
 	threads_wake_all();
 }
 
 static void on_hard_stop(int sig)
 {
-	killed = 1;
+	__atomic_store_n(&run_killed, 1, __ATOMIC_RELEASE);
 	threads_wake_all();
 }
 

@@ -19,9 +19,9 @@ __thread int tid;
 __thread uint64_t now_ms;
 __thread uint64_t now_real_us;
 
-volatile int stopping;
-volatile int killed;
-uint64_t stop_deadline;
+int run_soft_stop;
+int run_killed;
+uint64_t run_stop_deadline;
 
 static struct thread_hook *hooks;
 static struct fd_handler wake_h[MAX_THREADS];
@@ -102,17 +102,17 @@ static void thread_loop(void)
 		uint64_t next;
 		int timeout, n;
 
-		if (stopping && !th->stopping_seen) {
+		if (is_stopping() && !th->stopping_seen) {
 			th->stopping_seen = 1;
 			for (struct thread_hook *h = hooks; h; h = h->next)
 				if (h->stop)
 					h->stop();
 		}
-		if (killed)
+		if (is_killed())
 			break;
-		if (stopping && !th->nb_conns && list_empty(&th->runq))
+		if (is_stopping() && !th->nb_conns && list_empty(&th->runq))
 			break;
-		if (stop_deadline && now_ms >= stop_deadline)
+		if (stop_deadline() && now_ms >= stop_deadline())
 			break;
 
 		timeout = 1000;
@@ -121,7 +121,7 @@ static void thread_loop(void)
 		else if ((next = timers_next())) {
 			timeout = next > now_ms ? (int)MIN(next - now_ms, 1000) : 0;
 		}
-		if (stop_deadline)
+		if (stop_deadline())
 			timeout = MIN(timeout, 100);
 
 		n = epoll_wait(th->epfd, evs, ARRAY_SIZE(evs), timeout);
@@ -173,7 +173,7 @@ void threads_run(int n)
 	thread_loop();
 	/* A hard stop must not wait for threads busy with long transfers. */
 	for (int i = 1; i < n; i++) {
-		if (killed)
+		if (is_killed())
 			thread_wake(i);
 		pthread_join(thread_ctx[i].pth, NULL);
 	}

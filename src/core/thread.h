@@ -4,10 +4,29 @@
 
 #include "core/thread-t.h"
 
-/* Process run state, written by the signal path, read by every thread. */
-extern volatile int stopping;          /* soft stop requested (SIGTERM) */
-extern volatile int killed;            /* hard stop (SIGINT, hard-stop-after) */
-extern uint64_t stop_deadline;         /* monotonic ms of the hard stop, 0 = none */
+/* Process run state, written by the signal handlers, read by every thread:
+ * atomics (a signal handler may store to a lock-free atomic), read through
+ * the functions below. */
+extern int run_soft_stop;              /* soft stop requested (SIGTERM) */
+extern int run_killed;                 /* hard stop (SIGINT, hard-stop-after) */
+extern uint64_t run_stop_deadline;     /* monotonic ms of the hard stop, 0 = none */
+
+static inline int is_stopping(void)
+{
+	return __atomic_load_n(&run_soft_stop, __ATOMIC_ACQUIRE);
+}
+
+static inline int is_killed(void)
+{
+	return __atomic_load_n(&run_killed, __ATOMIC_ACQUIRE);
+}
+
+/* The hard stop's deadline, set before the soft stop is (release/acquire):
+ * a thread that sees is_stopping() sees it. 0 = none. */
+static inline uint64_t stop_deadline(void)
+{
+	return __atomic_load_n(&run_stop_deadline, __ATOMIC_ACQUIRE);
+}
 
 /* Set up thread <i>'s context (epoll, eventfd); 0 or -1 with errno. */
 int thread_ctx_init(int i);

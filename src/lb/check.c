@@ -589,7 +589,7 @@ static void check_task(struct task *t, void *ctx)
 	struct check *chk = ctx;
 
 	CHECK_OBJ(chk, CHECK_MAGIC);
-	if (stopping) {
+	if (is_stopping()) {
 		check_close(chk);
 		task_cancel(t);
 		return;

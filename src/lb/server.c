@@ -159,7 +159,7 @@ void srv_park_idle(struct server *srv, struct conn *c)
 	unsigned need = MAX(__atomic_load_n(&srv->peak_sess, __ATOMIC_RELAXED),
 			    __atomic_load_n(&srv->est_need, __ATOMIC_RELAXED));
 
-	if (stopping || srv->be->reuse == PX_REUSE_NEVER || idle >= srv->pool_max ||
+	if (is_stopping() || srv->be->reuse == PX_REUSE_NEVER || idle >= srv->pool_max ||
 	    (uint64_t)used + idle > (uint64_t)MAX(need, used) + srv->pool_min ||
 	    (c->flags & (CO_FL_ERROR | CO_FL_RD_SH | CO_FL_PEER_HUP | CO_FL_WR_SH))) {
 		conn_free(&c);

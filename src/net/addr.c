@@ -151,7 +151,7 @@ int addr_parse(const char *str, unsigned flags, struct sockaddr_storage *ss,
 	char host[ADDR_MAX_HOST + 1];
 	const char *s = str, *port_str, *at;
 	size_t hlen;
-	unsigned port;
+	unsigned port = 0;
 	int family = AF_UNSPEC;
 
 	memset(ss, 0, sizeof(*ss));

@@ -130,7 +130,7 @@ static void hs_process(struct task *t, void *ctx)
 
 	CHECK_OBJ(hs, HS_MAGIC);
 	c = hs->conn;
-	if (killed) {
+	if (is_killed()) {
 		hs_fail(hs, NULL, NULL);
 		return;
 	}

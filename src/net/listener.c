@@ -167,7 +167,7 @@ void listener_conn_done(struct listener *li)
 /* Each loop turn: retry paused listeners of this thread. */
 static void listeners_turn(void)
 {
-	if (!__atomic_load_n(&nb_paused, __ATOMIC_RELAXED) || stopping)
+	if (!__atomic_load_n(&nb_paused, __ATOMIC_RELAXED) || is_stopping())
 		return;
 	for (int i = 0; i < nb_li_handlers; i++) {
 		struct listener *li = li_handlers[i].li;

@@ -70,7 +70,7 @@ static void sess_new(struct listener *li, struct conn *cli, int fd,
 							   : s->fe->timeout.client);
 	hlog_sess_open(s);
 	list_append(&th->sessions, &s->th_list);
-	if (stopping)
+	if (is_stopping())
 		s->flags |= SESS_F_STOP;
 	task_wakeup(&s->task);
 }
@@ -421,7 +421,7 @@ static int strm_start(struct h1_sess *s, struct http_msg *m, int len)
 	st->req_mf = m->flags;
 	if ((m->flags & HTTP_MF_CONN_CLOSE) ||
 	    (!(m->flags & HTTP_MF_VER_11) && !(m->flags & HTTP_MF_CONN_KAL)) ||
-	    (fe->options & PX_O_HTTPCLOSE) || (s->flags & SESS_F_STOP) || stopping)
+	    (fe->options & PX_O_HTTPCLOSE) || (s->flags & SESS_F_STOP) || is_stopping())
 		st->flags |= STRM_F_CLI_CLOSE;
 	if ((m->flags & HTTP_MF_UPGRADE) && (m->flags & HTTP_MF_CONN_UPGRADE))
 		st->flags |= STRM_F_UPGRADE;
@@ -763,7 +763,7 @@ static int strm_rsp_head(struct stream *st)
 		st->flags |= STRM_F_DECHUNK | STRM_F_CLI_CLOSE;
 		m.flags &= ~HTTP_MF_CHUNKED;
 	}
-	if (stopping)
+	if (is_stopping())
 		st->flags |= STRM_F_CLI_CLOSE;
 	if (st->flags & STRM_F_CLI_CLOSE)
 		o.conn = H1_CONN_CLOSE;
@@ -1198,7 +1198,7 @@ static void sess_process(struct task *t, void *ctx)
 	int progress;
 
 	CHECK_OBJ(s, SESS_MAGIC);
-	if (killed) {
+	if (is_killed()) {
 		sess_free(s, "killed");
 		return;
 	}

@@ -258,7 +258,7 @@ static void tcp_fwd_process(struct task *t, void *ctx)
 	int p;
 
 	CHECK_OBJ(f, TCPF_MAGIC);
-	if (killed)
+	if (is_killed())
 		goto end;
 	if (f->srvc->flags & CO_FL_CONNECTING) {
 		int r = conn_connect_check(f->srvc);
