@@ -113,7 +113,7 @@ bench-log: all
 	$(Q)bench/logcost.sh
 
 clean:
-	rm -rf build build-asan build-fuzz sluice
+	rm -rf build build-asan build-tsan build-fuzz sluice
 
 -include $(OBJS:.o=.d)
 
