@@ -166,37 +166,29 @@ done
 echo
 awk -v dur="$duration" -v conns="$conns" -v hz="$clk_tck" -v rounds="$rounds" \
     -v pcpu="$proxy_cpu" -v fcpu="$follow_cpu" '
-# med(LIST): the median of the space-separated numbers of LIST ("" if none)
-function med(list,    a, n, i, j, t) {
+# sorted(LIST, A): the space-separated numbers of LIST into A[1..n],
+# ascending; returns n
+function sorted(list, a,    n, i, j, t) {
 	n = split(list, a, " ")
-	if (n == 0) return ""
 	for (i = 2; i <= n; i++)
 		for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) {
 			t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
 		}
+	return n
+}
+# med(LIST): the median of LIST ("" if empty)
+function med(list,    a, n) {
+	if (!(n = sorted(list, a))) return ""
 	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 }
 # q(LIST, K): the K-th quartile (1 or 3) of LIST, by the nearest rank
-function q(list, k,    a, n, i, j, t) {
-	n = split(list, a, " ")
-	if (n == 0) return ""
-	for (i = 2; i <= n; i++)
-		for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) {
-			t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
-		}
+function q(list, k,    a, n, i) {
+	if (!(n = sorted(list, a))) return ""
 	i = int((k * n + 3) / 4)
 	return a[i < 1 ? 1 : i > n ? n : i]
 }
-function lo(list,    a, n, i, m) {
-	n = split(list, a, " "); m = a[1]
-	for (i = 2; i <= n; i++) if (a[i] + 0 < m + 0) m = a[i]
-	return m
-}
-function hi(list,    a, n, i, m) {
-	n = split(list, a, " "); m = a[1]
-	for (i = 2; i <= n; i++) if (a[i] + 0 > m + 0) m = a[i]
-	return m
-}
+function lo(list,    a) { sorted(list, a); return a[1] }
+function hi(list,    a, n) { n = sorted(list, a); return a[n] }
 function f2(v) { return v == "" ? "-" : sprintf("%.2f", v) }
 # pct(A, B): 100 * (A / B - 1), or "" when there is nothing to compare
 function pct(a, b) { return a == "" || b == "" || b + 0 == 0 ? "" : 100 * (a / b - 1) }
