@@ -4,6 +4,8 @@
 #   make run             install missing packages, build, start the quick-start
 #   make test            install missing packages, build, run every test
 #   make unit            build and run the C unit tests
+#   make unit-bin        build the C unit tests (with SAN=1 BUILD=build-asan:
+#                        the sanitizer ones, which the test suite runs)
 #   make fuzz            build the libFuzzer targets (clang) into build-fuzz/
 #   make asan            build an ASan+UBSan binary into build-asan/sluice
 #   make tsan            build a ThreadSanitizer binary into build-tsan/sluice
@@ -60,7 +62,7 @@ else
 TARGET := $(BUILD)/sluice
 endif
 
-.PHONY: all run test unit fuzz asan tsan test-sanitize bench bench-lb bench-log deps clean
+.PHONY: all run test unit unit-bin fuzz asan tsan test-sanitize bench bench-lb bench-log deps clean
 all: $(TARGET)
 
 $(TARGET): $(OBJS)
@@ -76,6 +78,8 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(LIBOBJS)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBOBJS) $(LDLIBS)
+
+unit-bin: $(UNITBIN)
 
 unit: $(UNITBIN)
 	$(Q)fail=0; for t in $(UNITBIN); do $$t || fail=1; done; exit $$fail
@@ -98,6 +102,7 @@ fuzz:
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all unit asan tsan fuzz
+	$(Q)$(MAKE) --no-print-directory BUILD=build-asan SAN=1 unit-bin
 	$(Q)scripts/test.sh
 
 test-sanitize: asan

@@ -28,8 +28,10 @@ libssl-dev
 pkg-config
 libncurses-dev
 socat
+valgrind
 "
-# socat is for talking to the stats socket by hand (see README.md).
+# socat is for talking to the stats socket by hand (see README.md);
+# valgrind's memcheck runs the unit tests (reads of uninitialised memory).
 # Notes: libclang-rt-14-dev provides libclang_rt.fuzzer and the ASan/UBSan
 # runtimes for clang 14. Any nginx flavour (nginx, nginx-light, nginx-full...)
 # provides /usr/sbin/nginx; nginx-light is only installed when none is there.

@@ -8,12 +8,8 @@
 
 static inline void task_init(struct task *t, task_process_f fn, void *ctx)
 {
+	*t = (struct task){ .process = fn, .ctx = ctx, .heap_idx = -1 };
 	list_init(&t->rq);
-	t->process = fn;
-	t->ctx = ctx;
-	t->expire = 0;
-	t->heap_idx = -1;
-	t->state = 0;
 }
 
 /* Queue the task to run in this loop turn (idempotent). */

@@ -64,11 +64,10 @@ long h1_chunk_step(struct h1_chunk *c, const char *buf, size_t len,
 #define H1_CHUNK_LINE_MAX 4096              /* chunk-size line, extensions included */
 #define H1_CHUNK_SIZE_MAX (1ULL << 62)      /* largest accepted chunk-size */
 
+/* Every field is set: callers keep the state on the stack, not zeroed. */
 static inline void h1_chunk_init(struct h1_chunk *c)
 {
-	c->state = H1_CHK_SIZE;
-	c->chunk_left = 0;
-	c->trl_len = 0;
+	*c = (struct h1_chunk){ .state = H1_CHK_SIZE };
 }
 
 /* Parse one header field line at buf[0..len) (used for trailers; the head

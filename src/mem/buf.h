@@ -60,12 +60,8 @@ static inline uint64_t buf_wait_deadline(const struct buf_wait *w)
 
 static inline void buf_wait_init(struct buf_wait *w, struct task *t, int thread)
 {
+	*w = (struct buf_wait){ .task = t, .tid = thread, .state = BW_IDLE };
 	list_init(&w->list);
-	w->task = t;
-	w->tid = thread;
-	w->prio = 0;
-	w->area = NULL;
-	w->state = BW_IDLE;
 }
 
 /* Create the buffer pool (global.bufsize) at startup. */

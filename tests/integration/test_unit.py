@@ -1,6 +1,10 @@
-"""Runs the C unit tests (built by `make unit`) and the libFuzzer targets
-(built by `make fuzz`) as pytest cases, one case each."""
+"""Runs the C unit tests and the libFuzzer targets (built by `make fuzz`) as
+pytest cases, one case each. Every unit test runs three times: as built by
+`make unit`, under valgrind's memcheck (a read of uninitialised memory fails
+on every machine, not only where the stack held garbage), and as built with
+ASan+UBSan (`make BUILD=build-asan SAN=1 unit-bin`)."""
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -23,15 +27,29 @@ def test_there_are_unit_tests_and_fuzz_targets():
 
 
 @pytest.mark.parametrize("src", UNIT_SRC, ids=[p.stem for p in UNIT_SRC])
-def test_unit(src):
-    binary = REPO / "build" / "tests" / "unit" / src.stem
+@pytest.mark.parametrize("how", ["plain", "memcheck", "asan"])
+def test_unit(src, how):
+    build = "build-asan" if how == "asan" else "build"
+    binary = REPO / build / "tests" / "unit" / src.stem
     if not binary.exists():
-        pytest.fail("%s is missing: run `make unit` first" %
+        pytest.fail("%s is missing: run `make test` (or `make unit` and "
+                    "`make BUILD=build-asan SAN=1 unit-bin`) first" %
                     binary.relative_to(REPO))
-    r = subprocess.run([str(binary)], cwd=str(REPO), capture_output=True,
-                       text=True, errors="replace", timeout=120)
-    assert r.returncode == 0, "%s exited with %d\n%s%s" % (
-        src.stem, r.returncode, tail(r.stdout), tail(r.stderr))
+    cmd = [str(binary)]
+    env = dict(os.environ)
+    if how == "memcheck":
+        if not shutil.which("valgrind"):
+            pytest.fail("valgrind is missing: run scripts/deps.sh as root")
+        # --fair-sched: the threaded tests would starve a thread otherwise
+        cmd = ["valgrind", "-q", "--error-exitcode=99", "--fair-sched=yes",
+               "--undef-value-errors=yes"] + cmd
+    elif how == "asan":
+        env["ASAN_OPTIONS"] = "abort_on_error=1:halt_on_error=1:detect_leaks=1"
+        env["UBSAN_OPTIONS"] = "halt_on_error=1:print_stacktrace=1"
+    r = subprocess.run(cmd, cwd=str(REPO), capture_output=True, env=env,
+                       text=True, errors="replace", timeout=300)
+    assert r.returncode == 0, "%s (%s) exited with %d\n%s%s" % (
+        src.stem, how, r.returncode, tail(r.stdout), tail(r.stderr))
 
 
 @pytest.mark.parametrize("src", FUZZ_SRC, ids=[p.stem for p in FUZZ_SRC])

@@ -476,7 +476,8 @@ static uint32_t fmt_payload(char *out, unsigned tag, unsigned n_claimed, unsigne
 	uint64_t w0 = tag | n_claimed << 8 | (uint64_t)(strlen(tmpl) + tlen_extra) << 16;
 
 	memcpy(out, &w0, 8);
-	memcpy(out + 8, v, 8 * n);
+	if (n)                                  /* v may be NULL then */
+		memcpy(out + 8, v, 8 * n);
 	memcpy(out + 8 + 8 * n, tmpl, strlen(tmpl));
 	return (uint32_t)(8 + 8 * n + strlen(tmpl));
 }
@@ -545,7 +546,8 @@ static size_t item(char *out, unsigned tag, unsigned n, const uint64_t *v, const
 
 	memset(out, 0, size);
 	memcpy(out, &w0, 8);
-	memcpy(out + 8, v, 8 * n);
+	if (n)
+		memcpy(out + 8, v, 8 * n);
 	memcpy(out + 8 + 8 * n, t, tlen);
 	return size;
 }
