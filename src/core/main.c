@@ -43,7 +43,9 @@ static void usage(const char *prog, int code)
 		"  -x <what>  print reference docs from the binary: keywords, counters, logtags\n"
 		"  -dM<opts>  pool debugging, e.g. -dMintegrity,tag,caller (-dMhelp lists them)\n"
 		"Signals: SIGTERM/SIGUSR1 soft stop (finish in-flight requests, within\n"
-		"hard-stop-after), SIGINT immediate stop.\n", prog);
+		"hard-stop-after), SIGINT immediate stop, SIGHUP server states to stderr,\n"
+		"SIGQUIT memory pools to stderr, SIGUSR2 (reload) refused with a message,\n"
+		"SIGPIPE, SIGTTIN and SIGTTOU ignored.\n", prog);
 	exit(code);
 }
 
@@ -94,6 +96,26 @@ static void on_hard_stop(int sig)
 	threads_wake_all();
 }
 
+/* SIGHUP, SIGQUIT: a report, written by the room that owns the figures
+ * (servers, pools) from thread 0's loop, not from the handler. */
+static void on_report(int sig)
+{
+	run_signal_post(sig);
+	thread_wake(0);
+}
+
+static void on_reload(int sig)
+{
+	static const char msg[] = "[WARNING] SIGUSR2: reload is not supported yet; "
+				  "signal ignored, still running\n";
+	int err = errno;
+
+	(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);   /* async-signal-safe */
+	errno = err;
+}
+
+/* Every signal an operator may send has a meaning (see usage() and the
+ * management guide): none is left to its default, deadly action. */
 static void setup_signals(void)
 {
 	struct sigaction sa;
@@ -102,26 +124,52 @@ static void setup_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
+	sigaction(SIGTTIN, &sa, NULL);
+	sigaction(SIGTTOU, &sa, NULL);
 	sa.sa_handler = on_soft_stop;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
 	sa.sa_handler = on_hard_stop;
 	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_report;
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
+	sa.sa_handler = on_reload;
+	sigaction(SIGUSR2, &sa, NULL);
 }
 
-/* Every connection may need a client and a server fd, plus pipes in TCP
- * mode; raise the soft limit accordingly, within the hard one. */
-static void raise_nofile(int nbthread)
+/* File descriptors: every connection may need a client and a server fd, an
+ * idle server connection and pipes in TCP mode (4), plus a reserve for
+ * listeners, pollers, checks and the shared memory. Raise the soft limit
+ * toward that within the hard one; when even the hard one is too low, lower
+ * maxconn to what fits at 3 fds a connection (pipes fall back to buffers
+ * when none can be had), as HAProxy does, and say so: past the limit
+ * accept() fails and connections would pile up in the listen queues. */
+#define NOFILE_PER_CONN_WANT 4
+#define NOFILE_PER_CONN_MIN  3
+static void fit_nofile(int nbthread)
 {
 	struct rlimit rl;
-	rlim_t want = (rlim_t)global.maxconn * 4 + 256 + (rlim_t)nbthread * 64;
+	rlim_t reserve = 256 + (rlim_t)nbthread * 64;
+	rlim_t want = (rlim_t)global.maxconn * NOFILE_PER_CONN_WANT + reserve;
+	rlim_t fits;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= want)
 		return;
 	rl.rlim_cur = want < rl.rlim_max ? want : rl.rlim_max;
-	if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < want)
-		fprintf(stderr, "[WARNING] maxconn %u may need %llu file descriptors, only %llu allowed\n",
-			global.maxconn, (unsigned long long)want, (unsigned long long)rl.rlim_cur);
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		getrlimit(RLIMIT_NOFILE, &rl);
+	if (rl.rlim_cur >= want)
+		return;
+	fits = rl.rlim_cur > reserve + NOFILE_PER_CONN_MIN ?
+	       (rl.rlim_cur - reserve) / NOFILE_PER_CONN_MIN : 1;
+	if (fits < global.maxconn) {
+		fprintf(stderr, "[WARNING] maxconn lowered from %u to %llu: the file descriptor "
+			"limit is %llu (raise it with 'ulimit -n %llu' to keep %u)\n",
+			global.maxconn, (unsigned long long)fits, (unsigned long long)rl.rlim_cur,
+			(unsigned long long)want, global.maxconn);
+		global.maxconn = (unsigned)fits;
+	}
 }
 
 static void daemonize(void)
@@ -241,6 +289,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "[ALERT] fatal errors found in configuration.\n");
 		return 1;
 	}
+	if (!listeners_count()) {
+		/* as HAProxy: a process that can accept nothing is a mistake */
+		for (int i = 0; i < nb_files; i++)
+			fprintf(stderr, "[ALERT] %s: no 'bind' line in any frontend or listen "
+				"section: nothing to serve.\n", files[i]);
+		fprintf(stderr, "[ALERT] fatal errors found in configuration.\n");
+		return 1;
+	}
 	pool_debug_apply();     /* before anything is allocated from a pool */
 	if (check) {
 		printf("Configuration file is valid\n");
@@ -255,7 +311,7 @@ int main(int argc, char **argv)
 	if (nbthread > MAX_THREADS)
 		nbthread = MAX_THREADS;
 	global.nbthread = nbthread;
-	raise_nofile(nbthread);
+	fit_nofile(nbthread);
 	buf_pool_init();
 	proxy_runtime_init();
 	if (lb_init_all() < 0)

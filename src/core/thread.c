@@ -21,6 +21,7 @@ __thread uint64_t now_real_us;
 
 int run_soft_stop;
 int run_killed;
+unsigned run_signals;
 uint64_t run_stop_deadline;
 
 static struct thread_hook *hooks;

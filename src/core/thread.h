@@ -28,6 +28,23 @@ static inline uint64_t stop_deadline(void)
 	return __atomic_load_n(&run_stop_deadline, __ATOMIC_ACQUIRE);
 }
 
+/* Report signals (SIGHUP, SIGQUIT): the handler records the signal and wakes
+ * thread 0, whose turn hooks take it with run_signal_take() and act. */
+extern unsigned run_signals;           /* bit (1 << signo) per pending signal */
+
+static inline void run_signal_post(int sig)
+{
+	__atomic_or_fetch(&run_signals, 1U << sig, __ATOMIC_RELEASE);
+}
+
+/* Whether <sig> came since the last call (one taker per signal, thread 0). */
+static inline int run_signal_take(int sig)
+{
+	if (!(__atomic_load_n(&run_signals, __ATOMIC_ACQUIRE) & (1U << sig)))
+		return 0;
+	return !!(__atomic_fetch_and(&run_signals, ~(1U << sig), __ATOMIC_ACQ_REL) & (1U << sig));
+}
+
 /* Set up thread <i>'s context (epoll, eventfd); 0 or -1 with errno. */
 int thread_ctx_init(int i);
 /* Bind thread-local pointers for the calling thread. */

@@ -122,6 +122,7 @@ static void show_info(FILE *out)
 	fprintf(out, "nbthread %d\n", global.nbthread);
 	fprintf(out, "uptime_sec %lld\n", (long long)(now.tv_sec - ctl_started_at.tv_sec));
 	fprintf(out, "curr_conns %" PRIu64 "\n", cur);
+	fprintf(out, "maxconn %u\n", global.maxconn);
 	fprintf(out, "version %s\n", SLUICE_VERSION);
 	buf_dump_info(out);
 	fputc('\n', out);
@@ -554,5 +555,6 @@ void ctl_dump_counter_docs(FILE *f)
 {
 	ctr_dump_docs(f);
 	fputs("\n\"show info\" reports: pid, nbthread, uptime_sec, curr_conns (client\n"
-	      "connections open on all frontends), version.\n", f);
+	      "connections open on all frontends), maxconn (as in force: lowered at start\n"
+	      "when the file descriptor limit is too low for the configured one), version.\n", f);
 }

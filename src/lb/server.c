@@ -26,6 +26,7 @@
  * the owner's graveyard and the owner frees it at the end of its loop
  * turn: an event it collected before the move still points at it, and
  * finds it without a socket (srv_idle_fd_cb). */
+#include <signal.h>
 #include <limits.h>
 #include "lb/server.h"
 #include "net/conn.h"
@@ -250,12 +251,44 @@ static void srv_thread_init(void)
 	task_schedule(purge_task, now_ms + 1000);
 }
 
+static const char *const srv_state_name[] = {
+	[SRV_ST_STOPPED] = "DOWN", [SRV_ST_STARTING] = "UP (starting)",
+	[SRV_ST_RUNNING] = "UP", [SRV_ST_STOPPING] = "NOLB (stopping)",
+};
+
+/* SIGHUP: every server's state on stderr, one line each, as HAProxy logs
+ * them. Figures are read without locks: a snapshot, not a transaction. */
+static void srv_dump_states(void)
+{
+	fprintf(stderr, "[NOTICE] SIGHUP: server states:\n");
+	for (struct proxy *be = proxies_list; be; be = be->next) {
+		for (struct server *srv = be->srv; srv; srv = srv->next) {
+			unsigned st = __atomic_load_n(&srv->state, __ATOMIC_RELAXED);
+			uint64_t total = 0;
+
+			for (int t = 0; t < global.nbthread && srv->ctr; t++)
+				total += srv->ctr[t].requests;
+			fprintf(stderr, "Server %s/%s is %s, weight %u/%u. Conn: %u act, %u pend, "
+				"%llu tot.\n", be->id, srv->id,
+				st < ARRAY_SIZE(srv_state_name) ? srv_state_name[st] : "?",
+				__atomic_load_n(&srv->eweight, __ATOMIC_RELAXED), srv->weight,
+				__atomic_load_n(&srv->cur_sess, __ATOMIC_RELAXED),
+				__atomic_load_n(&srv->nb_pend, __ATOMIC_RELAXED),
+				(unsigned long long)total);
+		}
+	}
+	fflush(stderr);
+}
+
 /* End of a loop turn: frees what other threads took the sockets of. The
  * events of this turn have all been handled, and the poller reports none
- * for them any more. */
+ * for them any more. Thread 0 also answers SIGHUP. */
 static void srv_turn(void)
 {
 	struct list dead = LIST_HEAD_INIT(dead);
+
+	if (unlikely(tid == 0) && run_signal_take(SIGHUP))
+		srv_dump_states();
 
 	if (likely(!__atomic_load_n(&th->nb_grave, __ATOMIC_ACQUIRE)))
 		return;

@@ -45,6 +45,7 @@
  * from the per-thread counters the first time it is needed. Set the limit
  * before the threads run; it may change later but not go to 0 and back
  * while objects are in use. */
+#include <signal.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -391,8 +392,18 @@ void pool_dump_stats(FILE *f)
 	}
 }
 
+/* SIGQUIT: the pools' figures on stderr, as HAProxy dumps its pools. */
+static void pool_turn(void)
+{
+	if (tid == 0 && run_signal_take(SIGQUIT)) {
+		fprintf(stderr, "[NOTICE] SIGQUIT: memory pools:\n");
+		pool_dump_stats(stderr);
+		fflush(stderr);
+	}
+}
+
 /* A worker leaving its loop gives its cached objects away. */
-static struct thread_hook pool_thread_hook = { .exit = pool_flush_thread };
+static struct thread_hook pool_thread_hook = { .turn = pool_turn, .exit = pool_flush_thread };
 
 __attribute__((constructor)) static void pool_register_hook(void)
 {

@@ -23,7 +23,8 @@ struct listener {
 	unsigned mode;                /* unix socket permissions, 0 = default */
 	unsigned options;             /* LI_O_* */
 	int fds[MAX_THREADS];         /* per-thread SO_REUSEPORT socket, or one shared unix fd */
-	int paused[MAX_THREADS];      /* per-thread: accept paused by maxconn */
+	int paused[MAX_THREADS];      /* per-thread: accept paused (maxconn, no fd...) */
+	int warned;                   /* an accept() resource error was reported */
 	struct list list;             /* in fe->listeners */
 };
 

@@ -13,6 +13,8 @@
 #include "net/conn.h"
 #include "core/thread.h"
 #include "core/fd.h"
+#include "core/task.h"
+#include "core/clock.h"
 #include "proxy/proxy-t.h"
 #include "shm/counters.h"
 
@@ -94,19 +96,71 @@ int listeners_bind_all(int nbthread)
 	return 0;
 }
 
+unsigned listeners_count(void)
+{
+	unsigned n = 0;
+
+	for (struct proxy *px = proxies_list; px; px = px->next) {
+		struct list *it, *bk;
+
+		list_for_each_safe(it, bk, &px->listeners)
+			n++;
+	}
+	return n;
+}
+
 static int fd_of(struct listener *li)
 {
 	return li->addr.ss_family == AF_UNIX ? li->fds[0] : li->fds[tid];
 }
 
-/* Returns 1 when the frontend or the process is at its connection limit. */
-static int at_limit(struct proxy *fe)
+/* Take one unit of <*ctr> unless it already reached <max>: the check and the
+ * increment are one atomic step, so threads accepting at once never push it
+ * past the limit. Returns 1 when taken. */
+static int slot_take(unsigned *ctr, unsigned max)
 {
-	unsigned fe_max = fe->maxconn ? fe->maxconn : global.maxconn;
+	unsigned n = __atomic_load_n(ctr, __ATOMIC_RELAXED);
 
-	return __atomic_load_n(&actconn, __ATOMIC_RELAXED) >= global.maxconn ||
-	       __atomic_load_n(&fe->feconn, __ATOMIC_RELAXED) >= fe_max;
+	do {
+		if (n >= max)
+			return 0;
+	} while (!__atomic_compare_exchange_n(ctr, &n, n + 1, 1, __ATOMIC_RELAXED,
+					      __ATOMIC_RELAXED));
+	return 1;
 }
+
+/* A connection slot of the process and of the frontend <fe>; 0 at a limit. */
+static int conn_slot_take(struct proxy *fe)
+{
+	if (!slot_take(&actconn, global.maxconn))
+		return 0;
+	if (slot_take(&fe->feconn, fe->maxconn ? fe->maxconn : global.maxconn))
+		return 1;
+	__atomic_sub_fetch(&actconn, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+static void conn_slot_put(struct proxy *fe)
+{
+	__atomic_sub_fetch(&actconn, 1, __ATOMIC_RELAXED);
+	__atomic_sub_fetch(&fe->feconn, 1, __ATOMIC_RELAXED);
+}
+
+/* Pause <li> on this thread; listeners_turn() retries it. */
+static void listener_pause(struct listener *li)
+{
+	if (!li->paused[tid]) {
+		li->paused[tid] = 1;
+		__atomic_add_fetch(&nb_paused, 1, __ATOMIC_RELAXED);
+	}
+}
+
+/* Per thread: the retry timer of listeners paused by a lack of resources
+ * (no fd, no memory). Nothing else would wake them when no connection of
+ * this process closes: the descriptors may be held by another process. */
+static __thread struct task li_retry;
+static __thread int li_retry_armed;
+#define LI_RETRY_MS 100
 
 static void listener_accept(struct listener *li)
 {
@@ -120,35 +174,45 @@ static void listener_accept(struct listener *li)
 		socklen_t plen = sizeof(peer);
 		int cfd;
 
-		if (at_limit(fe)) {
-			if (!li->paused[tid]) {
-				li->paused[tid] = 1;
-				__atomic_add_fetch(&nb_paused, 1, __ATOMIC_RELAXED);
-			}
+		if (!conn_slot_take(fe)) {
+			listener_pause(li);         /* resumed when a slot frees up */
 			return;
 		}
 		cfd = accept4(fd, (struct sockaddr *)&peer, &plen, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (cfd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
+			int err = errno;
+
+			conn_slot_put(fe);
+			if (err == EINTR || err == ECONNABORTED)
 				continue;
-			/* EAGAIN: drained. EMFILE/ENFILE/ENOMEM: retried on the
-			 * next event or when a connection closes. */
+			if (err == EAGAIN || err == EWOULDBLOCK)
+				return;         /* drained: the next edge says when */
+			/* EMFILE, ENFILE, ENOBUFS, ENOMEM...: the queued
+			 * connections stay queued and no new edge would come
+			 * for them. Retry when a connection of ours closes
+			 * (listener_conn_done) or on a short timer. */
+			listener_pause(li);
+			if (!li_retry_armed) {
+				li_retry_armed = 1;
+				task_schedule(&li_retry, now_ms + LI_RETRY_MS);
+			}
+			if (!__atomic_exchange_n(&li->warned, 1, __ATOMIC_RELAXED))
+				fprintf(stderr, "[WARNING] %s '%s': accept() failed (%s): accepting "
+					"paused, retried every %d ms and when a connection closes "
+					"(said once per listener)\n",
+					fe->cap & PX_CAP_BE ? "proxy" : "frontend", fe->id,
+					strerror(err), LI_RETRY_MS);
 			return;
 		}
 		if (peer.ss_family == AF_UNIX)
 			memset(&peer, 0, sizeof(peer)), peer.ss_family = AF_UNIX;
-		__atomic_add_fetch(&actconn, 1, __ATOMIC_RELAXED);
-		__atomic_add_fetch(&fe->feconn, 1, __ATOMIC_RELAXED);
 		fe->ctr[tid].conns++;
 		thr_ctr()->conns_accepted++;
 		listener_accept_cb(li, cfd, &peer);
 	}
 	/* Budget spent with connections possibly pending: come back on the
 	 * next turn (edge-triggered: no new event would tell us). */
-	if (!li->paused[tid]) {
-		li->paused[tid] = 1;
-		__atomic_add_fetch(&nb_paused, 1, __ATOMIC_RELAXED);
-	}
+	listener_pause(li);
 }
 
 static void li_fd_cb(struct fd_handler *h, uint32_t ev)
@@ -158,8 +222,7 @@ static void li_fd_cb(struct fd_handler *h, uint32_t ev)
 
 void listener_conn_done(struct listener *li)
 {
-	__atomic_sub_fetch(&actconn, 1, __ATOMIC_RELAXED);
-	__atomic_sub_fetch(&li->fe->feconn, 1, __ATOMIC_RELAXED);
+	conn_slot_put(li->fe);
 	if (__atomic_load_n(&nb_paused, __ATOMIC_RELAXED))
 		threads_wake_all();
 }
@@ -169,6 +232,10 @@ static void listeners_turn(void)
 {
 	if (!__atomic_load_n(&nb_paused, __ATOMIC_RELAXED) || is_stopping())
 		return;
+	if (li_retry_armed) {
+		li_retry_armed = 0;
+		task_cancel(&li_retry);
+	}
 	for (int i = 0; i < nb_li_handlers; i++) {
 		struct listener *li = li_handlers[i].li;
 
@@ -180,9 +247,17 @@ static void listeners_turn(void)
 	}
 }
 
+/* The retry timer's task: the turn hook that follows does the work. */
+static void li_retry_task(struct task *t, void *ctx)
+{
+	li_retry_armed = 0;
+}
+
 static void listeners_thread_init(void)
 {
 	int n = 0, i = 0;
+
+	task_init(&li_retry, li_retry_task, NULL);
 
 	for (struct proxy *px = proxies_list; px; px = px->next) {
 		struct list *it, *bk;
@@ -234,6 +309,8 @@ static void listeners_thread_stop(void)
 
 static void listeners_thread_exit(void)
 {
+	task_cancel(&li_retry);
+	li_retry_armed = 0;
 	free(li_handlers);
 	li_handlers = NULL;
 	nb_li_handlers = 0;

@@ -8,6 +8,9 @@
  * unix sockets). Prints an alert and returns -1 on the first failure. */
 int listeners_bind_all(int nbthread);
 
+/* How many "bind" lines the configuration has, in every frontend. */
+unsigned listeners_count(void);
+
 /* Accounting done by whoever owns an accepted connection when it ends:
  * frees a slot of the frontend's and the process' maxconn and resumes any
  * listener paused for lack of one. */

@@ -620,7 +620,7 @@ static long body_move(struct buffer *in, struct buffer *out, struct buf_wait *w,
 static int strm_req_body(struct stream *st)
 {
 	struct h1_sess *s = st->sess;
-	int progress = 0, done;
+	int progress = 0, done, stuck = 0;
 
 	for (;;) {
 		long r;
@@ -641,10 +641,14 @@ static int strm_req_body(struct stream *st)
 				s->cli_act = now_ms;
 				s->fe->ctr[tid].bytes_in += (uint64_t)n;
 				progress = 1;
+				continue;           /* drain the socket first */
 			}
 		}
 		r = body_move(&s->ibuf, &st->req_out, &s->bw, st->req_bm, &st->req_left,
 			      &st->req_chk, 0, &done);
+		/* bytes left that the server side had room for: a cut framing line */
+		stuck = !r && s->ibuf.data && st->req_out.area &&
+			b_room(&st->req_out) >= s->ibuf.data;
 		if (r > 0)
 			st->req_body += (uint64_t)r;
 		/* Chunked framing is copied as received: only canonical CRLF
@@ -665,7 +669,7 @@ static int strm_req_body(struct stream *st)
 		progress = 1;
 	}
 	if (st->req_st == RQ_BODY && (s->cli->flags & (CO_FL_RD_SH | CO_FL_ERROR)) &&
-	    !s->ibuf.data) {
+	    (!s->ibuf.data || stuck)) {
 		/* The client went away in the middle of its body. */
 		s->fe->ctr[tid].cli_aborts++;
 		st->flags |= STRM_F_ABORT;
@@ -1030,35 +1034,44 @@ static int sess_head(struct h1_sess *s)
 	uint32_t fresh = 0;
 	ssize_t n;
 
-	if (s->cli->flags & CO_FL_RD_READY && !(s->cli->flags & (CO_FL_RD_SH | CO_FL_ERROR))) {
+	/* Read until the socket is drained, shut, or the buffer is full:
+	 * edge-triggered polling reports nothing that is already pending, so
+	 * stopping early (say, with the FIN queued behind a partial head) would
+	 * leave the session waiting for an event that never comes. */
+	while (s->cli->flags & CO_FL_RD_READY && !(s->cli->flags & (CO_FL_RD_SH | CO_FL_ERROR))) {
 		/* a new request is new work: it may not use the reserve */
 		if (b_alloc_wait(&s->ibuf, &s->bw, s->ibuf.data != 0) < 0)
-			return 0;
+			return progress;
 		if (b_tailroom(&s->ibuf) < b_room(&s->ibuf) / 2 || !b_tailroom(&s->ibuf))
 			b_realign(&s->ibuf);
-		if (b_tailroom(&s->ibuf)) {
-			n = conn_recv(s->cli, b_tail(&s->ibuf), b_tailroom(&s->ibuf));
-			if (n > 0) {
-				if (!s->ibuf.data)
-					s->t_head = hlog_now();
-				if (!s->ibuf.data && s->nb_req) {
-					/* first byte of a keep-alive request */
-					s->req_exp = tick_add(now_ms, s->fe->timeout.http_request ?
-							      s->fe->timeout.http_request :
-							      s->fe->timeout.client);
-				}
-				s->ibuf.data += (uint32_t)n;
-				fresh = (uint32_t)n;
-				s->cli_act = now_ms;
-				s->fe->ctr[tid].bytes_in += (uint64_t)n;
-				progress = 1;
-			}
+		if (!b_tailroom(&s->ibuf))
+			break;
+		n = conn_recv(s->cli, b_tail(&s->ibuf), b_tailroom(&s->ibuf));
+		if (n <= 0)
+			break;
+		if (!s->ibuf.data)
+			s->t_head = hlog_now();
+		if (!s->ibuf.data && s->nb_req) {
+			/* first byte of a keep-alive request */
+			s->req_exp = tick_add(now_ms, s->fe->timeout.http_request ?
+					      s->fe->timeout.http_request :
+					      s->fe->timeout.client);
 		}
+		s->ibuf.data += (uint32_t)n;
+		fresh += (uint32_t)n;
+		s->cli_act = now_ms;
+		s->fe->ctr[tid].bytes_in += (uint64_t)n;
+		progress = 1;
 	}
 	if (!s->ibuf.data) {
 		b_release(&s->ibuf);
 		if (s->cli->flags & (CO_FL_RD_SH | CO_FL_ERROR)) {
 			sess_free(s, "client closed");
+			return -1;
+		}
+		if (s->flags & SESS_F_STOP) {
+			/* soft stop, and nothing was asked: close while idle */
+			sess_free(s, "soft stop");
 			return -1;
 		}
 		return progress;
@@ -1108,6 +1121,49 @@ static int sess_head(struct h1_sess *s)
 	return 1;
 }
 
+/* Whether the exchange waits for the server (timeout server runs): to take
+ * the request, or for response bytes that sluice has room to read. Not while
+ * connecting (timeout connect) nor while full buffers toward a slow client
+ * keep sluice from reading: that silence is not the server's. */
+static int strm_waits_srv(const struct stream *st)
+{
+	if (!st->srvc || (st->srvc->flags & CO_FL_CONNECTING))
+		return 0;
+	if (st->req_out.data || st->rsp_st == RS_HEAD)
+		return 1;
+	return st->rsp_st == RS_BODY &&
+	       !(st->rsp_in.area && st->rsp_in.data == st->rsp_in.size);
+}
+
+/* Whether the exchange waits for the client (timeout client runs): to read
+ * the response, or for request body bytes that sluice has room to take. */
+static int strm_waits_cli(const struct stream *st)
+{
+	const struct buffer *in = &st->sess->ibuf;
+
+	return st->rsp_out.data ||
+	       (st->req_st == RQ_BODY && !(in->area && in->data == in->size));
+}
+
+/* Keep each side's inactivity clock honest: while sluice itself holds a side
+ * up, its clock does not run, and it restarts from now when sluice waits for
+ * that side again. Called after each pass over the exchange. */
+static void strm_hold_clocks(struct stream *st)
+{
+	if (!strm_waits_srv(st))
+		st->flags |= STRM_F_SRV_HELD;
+	else if (st->flags & STRM_F_SRV_HELD) {
+		st->flags &= ~STRM_F_SRV_HELD;
+		st->srv_act = now_ms;
+	}
+	if (!strm_waits_cli(st))
+		st->flags |= STRM_F_CLI_HELD;
+	else if (st->flags & STRM_F_CLI_HELD) {
+		st->flags &= ~STRM_F_CLI_HELD;
+		st->sess->cli_act = now_ms;
+	}
+}
+
 /* Act on expired deadlines. Returns -1 when the session was freed. */
 static int sess_timeout(struct h1_sess *s)
 {
@@ -1144,11 +1200,11 @@ static int sess_timeout(struct h1_sess *s)
 	} else if (st->srvc && (st->srvc->flags & CO_FL_CONNECTING) &&
 		   tick_expired(st->connect_exp, now_ms)) {
 		strm_conn_fail(st, "connect timeout");
-	} else if (st->srvc && !(st->srvc->flags & CO_FL_CONNECTING) &&
+	} else if (!(st->flags & STRM_F_SRV_HELD) && strm_waits_srv(st) &&
 		   tick_expired(tick_add(st->srv_act, st->be->timeout.server), now_ms)) {
 		strm_srv_error(st, 504, "server timeout");
-	} else if (tick_expired(tick_add(s->cli_act, ft->client), now_ms) &&
-		   (st->req_st == RQ_BODY || st->rsp_out.data)) {
+	} else if (!(st->flags & STRM_F_CLI_HELD) && strm_waits_cli(st) &&
+		   tick_expired(tick_add(s->cli_act, ft->client), now_ms)) {
 		if (st->req_st == RQ_BODY && !(st->flags & STRM_F_RSP_STARTED)) {
 			s->fe->ctr[tid].req_timeout++;
 			strm_error(st, 408, "incomplete request body");
@@ -1175,19 +1231,18 @@ static void sess_arm_timer(struct h1_sess *s)
 			exp = tick_add(s->cli_act, ft->http_keep_alive ? ft->http_keep_alive :
 				       ft->http_request ? ft->http_request : ft->client);
 	} else {
-		if (st->req_st == RQ_BODY || st->rsp_out.data)
+		strm_hold_clocks(st);
+		if (!(st->flags & STRM_F_CLI_HELD))
 			exp = tick_add(s->cli_act, ft->client);
 		if (st->flags & STRM_F_QUEUED)
 			exp = tick_first(exp, tick_add(st->pc.since, st->be->timeout.queue ?
 						       st->be->timeout.queue : st->be->timeout.connect));
 		if (st->flags & STRM_F_RETRY)
 			exp = tick_first(exp, st->retry_exp);
-		if (st->srvc) {
-			if (st->srvc->flags & CO_FL_CONNECTING)
-				exp = tick_first(exp, st->connect_exp);
-			else if (st->rsp_st == RS_HEAD || st->rsp_st == RS_BODY || st->req_out.data)
-				exp = tick_first(exp, tick_add(st->srv_act, st->be->timeout.server));
-		}
+		if (st->srvc && (st->srvc->flags & CO_FL_CONNECTING))
+			exp = tick_first(exp, st->connect_exp);
+		else if (!(st->flags & STRM_F_SRV_HELD))
+			exp = tick_first(exp, tick_add(st->srv_act, st->be->timeout.server));
 	}
 	task_schedule(&s->task, tick_first(exp, buf_wait_deadline(&s->bw)));
 }
@@ -1265,7 +1320,10 @@ static void sess_process(struct task *t, void *ctx)
 	sess_arm_timer(s);
 }
 
-/* Soft stop: idle sessions close now, busy ones after their response. */
+/* Soft stop: busy sessions close after their response (with "Connection:
+ * close"); idle ones close once a last read found nothing asked. A request
+ * already in the socket whose event was not handled yet is read and
+ * answered, not cut: the read is tried whatever the last event said. */
 static void http_sess_stop(void)
 {
 	struct list *it, *bk;
@@ -1274,10 +1332,9 @@ static void http_sess_stop(void)
 		struct h1_sess *s = list_elem(it, struct h1_sess, th_list);
 
 		s->flags |= SESS_F_STOP;
-		if (!s->strm && !s->ibuf.data && !(s->flags & SESS_F_LINGER))
-			sess_free(s, "soft stop");
-		else
-			task_wakeup(&s->task);
+		if (!s->strm && s->cli && !(s->flags & SESS_F_LINGER))
+			s->cli->flags |= CO_FL_RD_READY;
+		task_wakeup(&s->task);
 	}
 }
 

@@ -35,6 +35,9 @@ enum body_mode { BM_NONE = 0, BM_CL, BM_CHUNKED, BM_CLOSE };
 #define STRM_F_QUEUED      0x0400  /* waiting in a queue for a slot */
 #define STRM_F_RETRY       0x0800  /* waiting for the turn-around before a connect retry */
 #define STRM_F_CK_VALID    0x1000  /* the client's persistence cookie named our server */
+#define STRM_F_SRV_HELD    0x2000  /* sluice, not the server, holds its side up (buffers */
+                                   /* full): the server's silence is not counted */
+#define STRM_F_CLI_HELD    0x4000  /* the same for the client's side (timeout client) */
 
 /* One request/response exchange; exists from a complete request head to the
  * end of the response. */

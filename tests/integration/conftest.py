@@ -95,7 +95,8 @@ class Sluice:
     """A running sluice. cfg is the configuration text; a `stats socket` is
     added to its global section unless it has one."""
 
-    def __init__(self, workdir, sockdir, cfg, name="sluice", args=()):
+    def __init__(self, workdir, sockdir, cfg, name="sluice", args=(),
+                 preexec=None):
         self.workdir = Path(workdir)
         self.name = name
         self.stats_path = os.path.join(sockdir, name + ".stats.sock")
@@ -120,7 +121,7 @@ class Sluice:
                 [sluice_bin(), "-f", str(self.cfg_path)] + list(args)
                 + extra_args(),
                 stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                cwd=str(self.workdir))
+                cwd=str(self.workdir), preexec_fn=preexec)
         self.pid = self.proc.pid
         self.ports = [int(b.rsplit(":", 1)[1]) for b in self.binds
                       if not b.startswith("unix@")]
@@ -243,11 +244,13 @@ def sockdir():
 
 @pytest.fixture
 def sluice(tmp_path, sockdir):
-    """Factory: sluice(cfg_text, name="sluice", args=(), wait=True)."""
+    """Factory: sluice(cfg_text, name="sluice", args=(), wait=True,
+    preexec=None); preexec runs in the child before exec (limits...)."""
     started = []
 
-    def start(cfg, name="sluice", args=(), wait=True):
-        s = Sluice(tmp_path, sockdir, cfg, name=name, args=args)
+    def start(cfg, name="sluice", args=(), wait=True, preexec=None):
+        s = Sluice(tmp_path, sockdir, cfg, name=name, args=args,
+                   preexec=preexec)
         started.append(s)
         if wait:
             s.wait_ready()
