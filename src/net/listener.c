@@ -289,14 +289,19 @@ static void listeners_thread_init(void)
 	nb_li_handlers = n;
 }
 
-/* Soft stop: this thread stops accepting. Its TCP sockets close now (the
- * kernel moves their queued connections to the remaining sockets of the
- * group or resets them once all are closed); the shared unix socket is
- * unregistered and closed by thread 0. */
+/* Soft stop: this thread stops accepting. What its TCP sockets hold in
+ * their accept queues is accepted first and served (each response says
+ * "Connection: close"): closing a listening socket resets its queued
+ * connections, which clients would see as errors on requests they already
+ * sent. Then the sockets close; the shared unix socket is unregistered and
+ * closed by thread 0. */
 static void listeners_thread_stop(void)
 {
 	for (int i = 0; i < nb_li_handlers; i++) {
 		struct listener *li = li_handlers[i].li;
+
+		if (li->addr.ss_family != AF_UNIX)
+			listener_accept(li);
 
 		fd_unregister(&li_handlers[i].fdh);
 		if (li->addr.ss_family != AF_UNIX) {

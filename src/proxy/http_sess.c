@@ -977,7 +977,12 @@ static int strm_end(struct h1_sess *s)
 		return -1;
 	}
 	strm_free(&s->strm);
-	if (close_cli || (s->flags & SESS_F_STOP)) {
+	/* In a soft stop, every response whose head is sent from then on says
+	 * "Connection: close" (close_cli). One whose head went before did not:
+	 * its client may be sending its next request right now, so that one is
+	 * awaited (within timeout http-keep-alive) and answered with a close,
+	 * as HAProxy does, rather than cut. */
+	if (close_cli) {
 		sess_linger(s);
 		return 1;
 	}
@@ -1069,8 +1074,8 @@ static int sess_head(struct h1_sess *s)
 			sess_free(s, "client closed");
 			return -1;
 		}
-		if (s->flags & SESS_F_STOP) {
-			/* soft stop, and nothing was asked: close while idle */
+		if (s->flags & SESS_F_STOP_IDLE) {
+			/* idle at the soft stop, and nothing was asked: close */
 			sess_free(s, "soft stop");
 			return -1;
 		}
@@ -1320,10 +1325,11 @@ static void sess_process(struct task *t, void *ctx)
 	sess_arm_timer(s);
 }
 
-/* Soft stop: busy sessions close after their response (with "Connection:
- * close"); idle ones close once a last read found nothing asked. A request
- * already in the socket whose event was not handled yet is read and
- * answered, not cut: the read is tried whatever the last event said. */
+/* Soft stop: busy sessions end after a response that says "Connection:
+ * close" (see strm_end()); idle ones close once a last read found nothing
+ * asked. A request already in the socket whose event was not handled yet
+ * is read and answered, not cut: the read is tried whatever the last event
+ * said. */
 static void http_sess_stop(void)
 {
 	struct list *it, *bk;
@@ -1332,8 +1338,10 @@ static void http_sess_stop(void)
 		struct h1_sess *s = list_elem(it, struct h1_sess, th_list);
 
 		s->flags |= SESS_F_STOP;
-		if (!s->strm && s->cli && !(s->flags & SESS_F_LINGER))
+		if (!s->strm && !s->ibuf.data && s->cli && !(s->flags & SESS_F_LINGER)) {
+			s->flags |= SESS_F_STOP_IDLE;
 			s->cli->flags |= CO_FL_RD_READY;
+		}
 		task_wakeup(&s->task);
 	}
 }

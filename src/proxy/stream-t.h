@@ -83,6 +83,8 @@ struct stream {
 #define SESS_F_LINGER  0x0001    /* response sent, draining the client before close */
 #define SESS_F_STOP    0x0002    /* soft stop: close after the current exchange */
 #define SESS_F_RL_OK   0x0004    /* the request line being read was parsed fine */
+#define SESS_F_STOP_IDLE 0x0008  /* idle when the soft stop came: closes once a last */
+                                 /* read finds nothing asked */
 
 /* An HTTP/1 client connection. While idle it holds no buffer and no stream. */
 struct h1_sess {

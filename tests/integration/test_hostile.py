@@ -315,6 +315,55 @@ def test_sigterm_answers_a_request_queued_on_an_idle_connection(
     assert s.wait_exit(5) == 0
 
 
+def test_sigterm_awaits_the_next_request_after_a_response_begun_before(
+        sluice, origin):
+    """A response whose head went out before the soft stop could not say
+    "Connection: close": its client may send the next request at once, so
+    that request is awaited and answered with a close, not cut (HAProxy
+    does the same)."""
+    port = st.free_port()
+    s = sluice(st.http_cfg(port, ["s1 %d" % origin.port],
+                           glob="hard-stop-after 5s",
+                           defaults="timeout http-keep-alive 3s"))
+    with st.Client(port, timeout=5) as c:
+        c.request("GET", "/drip?size=10000&chunk=1000&ms=100")
+        assert st.wait_until(lambda: origin.inflight() == 1, 2)
+        time.sleep(0.2)                 # the head is out, the body drips
+        t0 = time.monotonic()
+        s.send_signal(signal.SIGTERM)
+        r = c.read_response()
+        assert r.status == 200 and len(r.body) == 10000
+        assert not r.has_token("Connection", "close")
+        time.sleep(0.3)
+        c.request("GET", "/id")
+        r = c.read_response()
+        assert r.status == 200
+        assert r.has_token("Connection", "close")
+        assert c.closed_by_peer(1)
+    assert s.wait_exit(3) == 0
+    assert time.monotonic() - t0 < 2.5
+
+
+def test_sigterm_bounds_the_wait_by_keep_alive_timeout(sluice, origin):
+    """The same client sending nothing more is closed at timeout
+    http-keep-alive, and then the process exits."""
+    port = st.free_port()
+    s = sluice(st.http_cfg(port, ["s1 %d" % origin.port],
+                           glob="hard-stop-after 5s",
+                           defaults="timeout http-keep-alive 1s"))
+    with st.Client(port, timeout=5) as c:
+        c.request("GET", "/drip?size=10000&chunk=1000&ms=100")
+        assert st.wait_until(lambda: origin.inflight() == 1, 2)
+        time.sleep(0.2)
+        s.send_signal(signal.SIGTERM)
+        t0 = time.monotonic()
+        assert c.read_response().status == 200
+        assert c.closed_by_peer(3)
+        took = time.monotonic() - t0
+    assert 0.8 < took < 2.5, took
+    assert s.wait_exit(3) == 0
+
+
 # ------------------------------------------------- configurations
 
 @pytest.mark.parametrize("text", [
