@@ -41,7 +41,8 @@ echo "== multi-threaded integration tests against build-tsan/sluice"
 TSAN_OPTIONS="suppressions=$PWD/tests/tsan.supp history_size=7" \
 SLUICE_BIN=build-tsan/sluice "$PYTHON" -m pytest -q -p no:cacheprovider \
     tests/integration/test_basic.py tests/integration/test_buffers.py \
-    tests/integration/test_checks.py tests/integration/test_reuse.py \
+    tests/integration/test_checks.py tests/integration/test_hostile.py \
+    tests/integration/test_reuse.py \
     tests/integration/test_signals.py tests/integration/test_stats.py \
     tests/integration/test_tcp_mode.py tests/integration/test_wrk.py \
     tests/integration/test_shm_sluice.py \
