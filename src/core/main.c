@@ -290,11 +290,17 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (!listeners_count()) {
-		/* as HAProxy: a process that can accept nothing is a mistake */
+		/* As HAProxy: a process that can accept nothing is a mistake.
+		 * "-c" says the file is correct but would not start (exit 2). */
 		for (int i = 0; i < nb_files; i++)
-			fprintf(stderr, "[ALERT] %s: no 'bind' line in any frontend or listen "
-				"section: nothing to serve.\n", files[i]);
-		fprintf(stderr, "[ALERT] fatal errors found in configuration.\n");
+			fprintf(stderr, "[%s] %s: no 'bind' line in any frontend or listen "
+				"section: nothing to serve.\n", check ? "WARNING" : "ALERT",
+				files[i]);
+		if (check) {
+			printf("Configuration file has no error but will not start (no listener)\n");
+			return 2;
+		}
+		fprintf(stderr, "[ALERT] no listener: not starting.\n");
 		return 1;
 	}
 	pool_debug_apply();     /* before anything is allocated from a pool */

@@ -318,6 +318,8 @@ def test_config_errors(tmp_path):
     cfg = tmp_path / "ok.cfg"
     cfg.write_text("defaults\n    mode http\n    balance uri whole len 20\n"
                    "    hash-type consistent sdbm avalanche\n"
+                   "frontend fe\n    bind 127.0.0.1:8080\n"
+                   "    default_backend be\n"
                    "backend be\n    server s1 127.0.0.1:1\n")
     r = subprocess.run([sluice_bin(), "-c", "-f", str(cfg)],
                        capture_output=True, text=True, timeout=10)
