@@ -676,8 +676,11 @@ static int strm_req_body(struct stream *st)
 }
 
 /* Queue the final (or switching) response head of <hlen> bytes parsed into
- * <m> for the client, log both heads and count the status. Returns 0, or
- * -1 after answering with an error. */
+ * <m> for the client, log both heads and count the status. A request head
+ * kept for a retry is dropped here: once answered, the request cannot be
+ * replayed, and after a switch (101, CONNECT 2xx) whatever follows it in
+ * sess->ibuf belongs to the tunnel. Returns 0, or -1 after answering with
+ * an error. */
 static int strm_emit_final(struct stream *st, struct http_msg *m,
 			   const struct h1_emit_opts *o, int hlen)
 {
@@ -696,6 +699,11 @@ static int strm_emit_final(struct stream *st, struct http_msg *m,
 	px_count_status(s->fe, tid, m->status);
 	if (st->be != s->fe)
 		px_count_status(st->be, tid, m->status);
+	if (st->flags & STRM_F_HEAD_KEPT) {
+		b_del(&s->ibuf, st->req_head_len);
+		b_release_if_empty(&s->ibuf);
+		st->flags &= ~STRM_F_HEAD_KEPT;
+	}
 	return 0;
 }
 
@@ -739,7 +747,8 @@ static int strm_rsp_head(struct stream *st)
 			return 1;
 		}
 		o.conn = m.status == 101 ? H1_CONN_UPGRADE : H1_CONN_NONE;
-		m.flags &= ~(HTTP_MF_CL | HTTP_MF_CHUNKED);
+		/* RFC 9110 9.3.6: no framing in a 2xx to CONNECT, none kept */
+		m.flags &= ~(HTTP_MF_CL | HTTP_MF_CHUNKED | HTTP_MF_TE_OTHER);
 		if (strm_emit_final(st, &m, &o, r) == 0)
 			st->rsp_st = RS_TUNNEL;
 		return 1;
@@ -775,11 +784,6 @@ static int strm_rsp_head(struct stream *st)
 	o.extra = ck_extra;
 	if (strm_emit_final(st, &m, &o, r) < 0)
 		return 1;
-	if (st->flags & STRM_F_HEAD_KEPT) {
-		b_del(&s->ibuf, st->req_head_len);
-		b_release_if_empty(&s->ibuf);
-		st->flags &= ~STRM_F_HEAD_KEPT;
-	}
 	st->rsp_st = st->rsp_bm == BM_NONE ? RS_DONE : RS_BODY;
 	return 1;
 }

@@ -1,0 +1,102 @@
+"""HTTP/1.1 conformance of what sluice forwards, byte for byte: each test
+sends raw bytes through sluice to the raw origin (raworigin.py) and asserts
+on exactly what the origin received and exactly what the client received.
+"""
+
+import pytest
+
+import sluicetest as st
+from raworigin import CLOSE, HEAD
+
+OK0 = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
+
+
+@pytest.fixture
+def proxy(sluice, raw_origin):
+    """Factory: proxy(script, ...) -> (sluice port, raw origin)."""
+    def start(*scripts):
+        o = raw_origin(*scripts)
+        port = st.free_port()
+        sluice(st.http_cfg(port, ["s1 %d" % o.port],
+                           defaults="timeout tunnel 5s"))
+        return port, o
+    return start
+
+
+def error_page(status, reason, text):
+    """The exact answer h1_emit_error() gives."""
+    body = ("<html><body><h1>%d %s</h1>\n%s\n</body></html>\n"
+            % (status, reason, text)).encode()
+    return (b"HTTP/1.1 %d %s\r\ncontent-length: %d\r\ncache-control: no-cache"
+            b"\r\ncontent-type: text/html\r\nconnection: close\r\n\r\n"
+            % (status, reason.encode(), len(body))) + body
+
+
+BAD_REQUEST = error_page(400, "Bad Request", "Your browser sent an invalid request.")
+
+
+# ------------------------------------------------------------------ CONNECT
+
+def test_connect_2xx_tunnel_is_byte_exact(proxy):
+    """After a 2xx to CONNECT, each side gets exactly the other's bytes: the
+    head is not replayed into the tunnel (RFC 9110 9.3.6)."""
+    head = b"CONNECT t.example:443 HTTP/1.1\r\nHost: t.example:443\r\n\r\n"
+    established = b"HTTP/1.1 200 Connection established\r\n\r\n"
+    hello = b"\x16\x03\x01\x00\x05hello-from-client"
+    reply = b"\x16\x03\x03\x00\x05hello-from-server"
+    port, o = proxy([(HEAD, established), (len(hello), reply),
+                     (b"bye", b"ciao")])
+    with st.Client(port) as c:
+        c.send(head)
+        assert c._exact(len(established)) == established
+        c.send(hello)
+        assert c._exact(len(reply)) == reply
+        c.send(b"bye")
+        assert c._exact(4) == b"ciao"
+        assert o.received(0, head + hello + b"bye") == head + hello + b"bye"
+    assert o.count() == 1
+
+
+def test_connect_client_bytes_sent_with_the_head_go_through_once(proxy):
+    """Bytes the client sent right behind its CONNECT head wait for the
+    answer and then enter the tunnel, once."""
+    head = b"CONNECT t.example:22 HTTP/1.1\r\nHost: t.example:22\r\n\r\n"
+    established = b"HTTP/1.1 200 OK\r\n\r\n"
+    banner = b"SSH-2.0-client\r\n"
+    port, o = proxy([(HEAD, established + b"SSH-2.0-server\r\n")])
+    with st.Client(port) as c:
+        c.send(head + banner)
+        want = established + b"SSH-2.0-server\r\n"
+        assert c._exact(len(want)) == want
+        assert o.received(0, head + banner) == head + banner
+
+
+def test_connect_refused_stays_http(proxy):
+    """A non-2xx answer to CONNECT is an ordinary response: the client
+    connection goes on with HTTP."""
+    head = b"CONNECT t.example:443 HTTP/1.1\r\nHost: t.example:443\r\n\r\n"
+    refused = b"HTTP/1.1 403 Forbidden\r\nContent-Length: 5\r\n\r\nnope\n"
+    get = b"GET /next HTTP/1.1\r\nHost: x\r\n\r\n"
+    port, o = proxy([(HEAD, refused), (HEAD, OK0)], [(HEAD, OK0)])
+    with st.Client(port) as c:
+        c.send(head)
+        want = b"HTTP/1.1 403 Forbidden\r\ncontent-length: 5\r\n\r\nnope\n"
+        assert c._exact(len(want)) == want
+        c.send(get)
+        want = b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n"
+        assert c._exact(len(want)) == want
+    assert b"".join(o.all_received()) == head + get
+
+
+def test_connect_2xx_framing_headers_dropped(proxy):
+    """A 2xx to CONNECT has no body: a Transfer-Encoding or Content-Length
+    the origin put in it is not passed on (RFC 9110 9.3.6)."""
+    head = b"CONNECT t.example:443 HTTP/1.1\r\nHost: t.example:443\r\n\r\n"
+    port, o = proxy([(HEAD, b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n"
+                            b"X-A: 1\r\n\r\nserver-first")])
+    with st.Client(port) as c:
+        c.send(head)
+        want = b"HTTP/1.1 200 OK\r\nX-A: 1\r\n\r\nserver-first"
+        assert c._exact(len(want)) == want
+        c.send(b"tunnel")
+        assert o.received(0, head + b"tunnel") == head + b"tunnel"
