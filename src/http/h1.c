@@ -364,6 +364,20 @@ static int parse_cl(struct ist v, uint64_t *out)
 	return 0;
 }
 
+/* A transfer-coding other than chunked, as forwarded: a token with optional
+ * ";name=value" parameters of tokens. A quoted string (which may hold a
+ * comma) is refused, so that every parser splits the list as we do. */
+static int te_coding_ok(struct ist e)
+{
+	for (size_t i = 0; i < e.len; i++) {
+		unsigned char c = e.ptr[i];
+
+		if (!(h1_ctype[c] & (H1_C_TCHAR | H1_C_OWS)) && (!i || (c != ';' && c != '=')))
+			return 0;
+	}
+	return 1;
+}
+
 /* Learn what a header field means for framing and connection management.
  * Dispatch is on the name length first, so most fields cost one switch. */
 static inline int h1_analyse(struct http_msg *msg, struct h1_ana *a,
@@ -417,7 +431,11 @@ static inline int h1_analyse(struct http_msg *msg, struct h1_ana *a,
 		a->te = 1;
 		while (h1_list_next(h->v, &pos, &e)) {
 			a->te_last_chunked = e.len == 7 && NAME_IS(e, "chunked");
-			if (a->te_last_chunked && a->chunked++)
+			if (!a->te_last_chunked) {
+				if (!te_coding_ok(e))
+					return H1_ERR_BAD_TE;
+				msg->flags |= HTTP_MF_TE_CODING;
+			} else if (a->chunked++)
 				return H1_ERR_BAD_TE;
 		}
 		break;

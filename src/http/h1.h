@@ -26,7 +26,10 @@
  *   ("5, 5") counts as that value; differing values -> BAD_CL.
  * - Transfer-Encoding lists are read across all TE fields, in order. A
  *   request with TE must be HTTP/1.1 and end with the only "chunked" (else
- *   BAD_TE); other codings before it ("gzip, chunked") are accepted.
+ *   BAD_TE); other codings before it ("gzip, chunked") are accepted and set
+ *   HTTP_MF_TE_CODING, which the emitter keeps announcing. A coding must be
+ *   a token with optional token=token parameters (no quoted string, which
+ *   could hide a comma) in both directions, else BAD_TE.
  * - Two Host fields are refused in any version; HTTP/1.0 may have none.
  * - Errors inside a line are reported where found; checks needing the whole
  *   head run after the empty line, in this order: CL_TE, BAD_TE, BAD_HOST.
@@ -36,7 +39,8 @@ int h1_parse_req(const char *buf, size_t len, struct http_msg *msg,
 		 const struct h1_limits *lim);
 
 /* Same for a response head. Responses with a Transfer-Encoding not ending with
- * chunked get HTTP_MF_TE_OTHER (body until close). The status line must be
+ * chunked get HTTP_MF_TE_OTHER (body until close); any coding besides chunked
+ * sets HTTP_MF_TE_CODING as for requests. The status line must be
  * "HTTP/1.x SP 3DIGIT [SP reason]" with a status of 100..999; the reason is
  * kept as received (may be empty). Both limits give HDR_TOO_LARGE here (the
  * status line is bounded by max_reqline). No empty lines may precede it. */

@@ -90,6 +90,31 @@ static int is_hop_by_hop(struct ist n, const struct ist *tok, unsigned nt)
 	return 0;
 }
 
+/* Transfer-Encoding for a chunked body: the codings applied before chunked
+ * (RFC 9112 6.1: "gzip, chunked") stay announced, or the receiver would take
+ * coded bytes for the content. Fields may be several; they become one. The
+ * parser saw to it that "chunked" is last and only once. */
+static void wr_te_chunked(struct wr *w, const struct http_msg *m)
+{
+	struct ist e;
+	size_t pos;
+
+	wr_str(w, "transfer-encoding: ");
+	if (m->flags & HTTP_MF_TE_CODING) {
+		for (unsigned i = 0; i < m->nb_hdrs; i++) {
+			if (!ist_ieq(m->hdrs[i].n, "transfer-encoding"))
+				continue;
+			for (pos = 0; h1_list_next(m->hdrs[i].v, &pos, &e);) {
+				if (ist_ieq(e, "chunked"))
+					continue;
+				wr_ist(w, e);
+				wr_put(w, ", ", 2);
+			}
+		}
+	}
+	wr_str(w, "chunked\r\n");
+}
+
 static void wr_headers(struct wr *w, const struct http_msg *m, const struct h1_emit_opts *o,
 		       int framing)
 {
@@ -112,7 +137,7 @@ static void wr_headers(struct wr *w, const struct http_msg *m, const struct h1_e
 	}
 	if (framing) {
 		if (m->flags & HTTP_MF_CHUNKED)
-			wr_str(w, "transfer-encoding: chunked\r\n");
+			wr_te_chunked(w, m);
 		else if (m->flags & HTTP_MF_CL) {
 			wr_str(w, "content-length: ");
 			wr_u64(w, m->body_len);

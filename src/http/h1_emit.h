@@ -23,7 +23,8 @@ struct h1_emit_opts {
  * that stays valid until the emit call returns. */
 
 /* Append a request head for the server to out. The message's framing
- * (HTTP_MF_CL / HTTP_MF_CHUNKED) decides Content-Length/Transfer-Encoding.
+ * (HTTP_MF_CL / HTTP_MF_CHUNKED) decides Content-Length/Transfer-Encoding;
+ * with HTTP_MF_TE_CODING the codings before chunked are kept, in one field.
  * Returns 0, or -1 when it does not fit (out is left unchanged). */
 int h1_emit_req(struct buffer *out, const struct http_msg *m, const struct h1_emit_opts *o);
 

@@ -37,6 +37,7 @@ enum http_meth {
 #define HTTP_MF_EXPECT_100   0x0080  /* Expect: 100-continue */
 #define HTTP_MF_VER_11       0x0100  /* HTTP/1.1 (else 1.0) */
 #define HTTP_MF_HAS_HOST     0x0200  /* Host header present */
+#define HTTP_MF_TE_CODING    0x0400  /* Transfer-Encoding names a coding besides chunked */
 
 /* Parse outcomes (negative). The emitter maps each to a status code. */
 enum h1_err {

@@ -768,9 +768,20 @@ static int strm_rsp_head(struct stream *st)
 		st->flags |= STRM_F_SRV_CLOSE;
 	if (st->rsp_bm == BM_CLOSE || st->req_st != RQ_DONE)
 		st->flags |= STRM_F_CLI_CLOSE;
-	if (st->rsp_bm == BM_CHUNKED && !(st->req_mf & HTTP_MF_VER_11)) {
-		st->flags |= STRM_F_DECHUNK | STRM_F_CLI_CLOSE;
-		m.flags &= ~HTTP_MF_CHUNKED;
+	/* RFC 9112 6.1: no Transfer-Encoding to an HTTP/1.0 client. Chunked
+	 * alone is undone (the end of the body is the close); other codings
+	 * could only go by decoding them, unannounced they would pass for
+	 * the content. */
+	if (!(st->req_mf & HTTP_MF_VER_11)) {
+		if (st->rsp_bm == BM_NONE) {
+			m.flags &= ~(HTTP_MF_CHUNKED | HTTP_MF_TE_OTHER);
+		} else if (m.flags & (HTTP_MF_TE_CODING | HTTP_MF_TE_OTHER)) {
+			strm_srv_error(st, 502, "transfer-coding an HTTP/1.0 client cannot take");
+			return 1;
+		} else if (st->rsp_bm == BM_CHUNKED) {
+			st->flags |= STRM_F_DECHUNK | STRM_F_CLI_CLOSE;
+			m.flags &= ~HTTP_MF_CHUNKED;
+		}
 	}
 	if (is_stopping())
 		st->flags |= STRM_F_CLI_CLOSE;

@@ -112,6 +112,8 @@ static void check_msg(int rsp, int r, const char *buf, size_t len, const struct 
 	}
 	FZ_ASSERT(!((m->flags & HTTP_MF_CL) && (m->flags & (HTTP_MF_CHUNKED | HTTP_MF_TE_OTHER))));
 	FZ_ASSERT(!((m->flags & HTTP_MF_CHUNKED) && (m->flags & HTTP_MF_TE_OTHER)));
+	if (m->flags & HTTP_MF_TE_CODING)
+		FZ_ASSERT(m->flags & (HTTP_MF_CHUNKED | HTTP_MF_TE_OTHER));
 	if (m->flags & HTTP_MF_CL)
 		FZ_ASSERT(m->body_len <= (uint64_t)INT64_MAX);
 }

@@ -100,3 +100,71 @@ def test_connect_2xx_framing_headers_dropped(proxy):
         assert c._exact(len(want)) == want
         c.send(b"tunnel")
         assert o.received(0, head + b"tunnel") == head + b"tunnel"
+
+
+# ------------------------------------------------- Transfer-Encoding codings
+
+def test_request_codings_before_chunked_kept(proxy):
+    """`gzip, chunked` reaches the origin as such, over one field or
+    several, with the chunked body as received (RFC 9112 6.1)."""
+    body = b"5\r\n\x1f\x8b\x08\x00\x00\r\n0\r\n\r\n"
+    sent = [b"POST /up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked"
+            b"\r\n\r\n" + body,
+            b"POST /up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n"
+            b"X-A: 1\r\nTransfer-Encoding: chunked\r\n\r\n" + body]
+    want = [b"POST /up HTTP/1.1\r\nHost: x\r\ntransfer-encoding: gzip, chunked"
+            b"\r\n\r\n" + body,
+            b"POST /up HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n"
+            b"transfer-encoding: gzip, chunked\r\n\r\n" + body]
+    port, o = proxy([(b"0\r\n\r\n", OK0)] * 2)
+    with st.Client(port) as c:
+        for i, data in enumerate(sent):
+            c.send(data)
+            ok = b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n"
+            assert c._exact(len(ok)) == ok
+    assert b"".join(o.all_received()) == b"".join(want)
+
+
+def test_response_codings_before_chunked_kept(proxy):
+    rsp = (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
+           b"3\r\n\x1f\x8b\x08\r\n0\r\n\r\n")
+    port, o = proxy([(HEAD, rsp)])
+    with st.Client(port) as c:
+        c.send(b"GET /z HTTP/1.1\r\nHost: x\r\n\r\n")
+        want = (b"HTTP/1.1 200 OK\r\ntransfer-encoding: gzip, chunked\r\n\r\n"
+                b"3\r\n\x1f\x8b\x08\r\n0\r\n\r\n")
+        assert c._exact(len(want)) == want
+    assert o.received(0) == b"GET /z HTTP/1.1\r\nHost: x\r\n\r\n"
+
+
+BAD_GATEWAY = error_page(502, "Bad Gateway",
+                         "The server returned an invalid or incomplete response.")
+
+
+@pytest.mark.parametrize("te,body", [
+    (b"gzip, chunked", b"3\r\n\x1f\x8b\x08\r\n0\r\n\r\n"),
+    (b"gzip", b"\x1f\x8b\x08")], ids=["gzip-chunked", "gzip-until-close"])
+def test_response_codings_to_http10_client_refused(proxy, te, body):
+    """An HTTP/1.0 client cannot be sent a Transfer-Encoding (RFC 9112 6.1)
+    and removing chunked alone would hide the other codings: 502."""
+    port, o = proxy([(HEAD, b"HTTP/1.1 200 OK\r\nTransfer-Encoding: " + te +
+                      b"\r\n\r\n" + body)])
+    raw = st.exchange(port, b"GET /z HTTP/1.0\r\n\r\n")
+    assert raw == BAD_GATEWAY
+    assert o.received(0) == b"GET /z HTTP/1.0\r\nconnection: keep-alive\r\n\r\n"
+
+
+def test_chunked_alone_to_http10_client_is_dechunked(proxy):
+    port, o = proxy([(HEAD, b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked"
+                            b"\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n")])
+    raw = st.exchange(port, b"GET /z HTTP/1.0\r\n\r\n")
+    assert raw == b"HTTP/1.1 200 OK\r\nconnection: close\r\n\r\nabcde"
+    assert o.received(0) == b"GET /z HTTP/1.0\r\nconnection: keep-alive\r\n\r\n"
+
+
+def test_bodyless_response_to_http10_client_has_no_transfer_encoding(proxy):
+    port, o = proxy([(HEAD, b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, "
+                            b"chunked\r\nX-A: 1\r\n\r\n")])
+    raw = st.exchange(port, b"HEAD /z HTTP/1.0\r\n\r\n")
+    assert raw == b"HTTP/1.1 200 OK\r\nX-A: 1\r\nconnection: close\r\n\r\n"
+    assert o.received(0) == b"HEAD /z HTTP/1.0\r\nconnection: keep-alive\r\n\r\n"

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include "http/h1.h"
+#include "http/h1_emit.h"
 #include "unit.h"
 
 #define NHDR 64
@@ -124,9 +125,14 @@ static const struct pcase cases[] = {
 	RQ(RL HOST "Content-Length: 9223372036854775807\r\n\r\n", OK, HH | HTTP_MF_CL),
 	RQ(RL HOST "Transfer-Encoding: chunked\r\n\r\n", OK, HH | HTTP_MF_CHUNKED),
 	RQ(RL HOST "Transfer-Encoding: CHUNKED\r\n\r\n", OK, HH | HTTP_MF_CHUNKED),
-	RQ(RL HOST "Transfer-Encoding: gzip, chunked\r\n\r\n", OK, HH | HTTP_MF_CHUNKED),
+	RQ(RL HOST "Transfer-Encoding: gzip, chunked\r\n\r\n", OK,
+	   HH | HTTP_MF_CHUNKED | HTTP_MF_TE_CODING),
 	RQ(RL HOST "Transfer-Encoding: gzip\r\nTransfer-Encoding: ,chunked,\r\n\r\n", OK,
+	   HH | HTTP_MF_CHUNKED | HTTP_MF_TE_CODING),
+	RQ(RL HOST "Transfer-Encoding: chunked\r\nTransfer-Encoding:\r\n\r\n", OK,
 	   HH | HTTP_MF_CHUNKED),
+	RQ(RL HOST "Transfer-Encoding: x ;q=1 , chunked\r\n\r\n", OK,
+	   HH | HTTP_MF_CHUNKED | HTTP_MF_TE_CODING),
 	RQ(RL HOST "Connection: close\r\n\r\n", OK, HH | HTTP_MF_CONN_CLOSE),
 	RQ(RL HOST "Connection: Keep-Alive\r\n\r\n", OK, HH | HTTP_MF_CONN_KAL),
 	RQ(RL HOST "Connection: foo, UPGRADE\r\nUpgrade: websocket\r\n\r\n", OK,
@@ -233,6 +239,10 @@ static const struct pcase cases[] = {
 	   H1_ERR_BAD_TE, 0),
 	RQ(RL HOST "Transfer-Encoding: chunked;q=1\r\n\r\n", H1_ERR_BAD_TE, 0),
 	RQ(RL HOST "Transfer-Encoding: xchunked\r\n\r\n", H1_ERR_BAD_TE, 0),
+	RQ(RL HOST "Transfer-Encoding: x;q=\"a, chunked\"\r\n\r\n", H1_ERR_BAD_TE, 0),
+	RQ(RL HOST "Transfer-Encoding: x;q=\"a, b\", chunked\r\n\r\n", H1_ERR_BAD_TE, 0),
+	RQ(RL HOST "Transfer-Encoding: ;x, chunked\r\n\r\n", H1_ERR_BAD_TE, 0),
+	RQ(RL HOST "Transfer-Encoding: g/zip, chunked\r\n\r\n", H1_ERR_BAD_TE, 0),
 	RQ("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", H1_ERR_BAD_TE, 0),
 	RQ(RL "\r\n", H1_ERR_BAD_HOST, 0),
 	RQ(RL "X: y\r\n\r\n", H1_ERR_BAD_HOST, 0),
@@ -248,9 +258,13 @@ static const struct pcase cases[] = {
 	RS("HTTP/1.1 100 Continue\r\n\r\n", OK, V11),
 	RS("HTTP/1.1 204 No Content\r\nContent-Length: 7\r\n\r\n", OK, V11 | HTTP_MF_CL),
 	RS("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", OK, V11 | HTTP_MF_CHUNKED),
-	RS("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", OK, V11 | HTTP_MF_TE_OTHER),
+	RS("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", OK,
+	   V11 | HTTP_MF_TE_OTHER | HTTP_MF_TE_CODING),
 	RS("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", OK,
-	   V11 | HTTP_MF_TE_OTHER),
+	   V11 | HTTP_MF_TE_OTHER | HTTP_MF_TE_CODING),
+	RS("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", OK,
+	   V11 | HTTP_MF_CHUNKED | HTTP_MF_TE_CODING),
+	RS("HTTP/1.1 200 OK\r\nTransfer-Encoding:\r\n\r\n", OK, V11 | HTTP_MF_TE_OTHER),
 	RS("HTTP/1.1 101 Switching\r\nConnection: upgrade\r\nUpgrade: h2c\r\n\r\n", OK,
 	   V11 | HTTP_MF_CONN_UPGRADE | HTTP_MF_UPGRADE),
 	RS("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\n\r\n", OK, HTTP_MF_CONN_KAL),
@@ -282,6 +296,7 @@ static const struct pcase cases[] = {
 	RS("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
 	   H1_ERR_BAD_CL, 0),
 	RS("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, chunked\r\n\r\n", H1_ERR_BAD_TE, 0),
+	RS("HTTP/1.1 200 OK\r\nTransfer-Encoding: \"gzip\"\r\n\r\n", H1_ERR_BAD_TE, 0),
 };
 
 static void test_cases(void)
@@ -944,6 +959,47 @@ static void test_helpers(void)
 	CHECK(!strcmp(http_reason(-1), "Unknown"));
 }
 
+/* ---- emitter ---- */
+
+/* Parse the head `in` (a response when rsp), emit it with no option set
+ * and compare with `want` byte for byte. */
+static void check_emit(int rsp, const char *in, const char *want, int line)
+{
+	static const struct h1_emit_opts o = { .conn = H1_CONN_NONE };
+	struct http_hdr h[NHDR];
+	struct http_msg m;
+	char area[1024];
+	struct buffer b = { area, sizeof(area), 0, 0 };
+	int r = parse(rsp, in, strlen(in), &m, h, NHDR, NULL);
+
+	CHECK_INT_AT(r, strlen(in), __FILE__, line);
+	if (r <= 0)
+		return;
+	CHECK_INT_AT(rsp ? h1_emit_rsp(&b, &m, &o) : h1_emit_req(&b, &m, &o), 0, __FILE__, line);
+	if (!CHECK_AT(b.data == strlen(want) && !memcmp(area, want, b.data), __FILE__, line))
+		printf("  emitted: \"%.*s\"\n", (int)b.data, area);
+}
+
+#define EMIT_RQ(in, want) check_emit(0, in, want, __LINE__)
+#define EMIT_RS(in, want) check_emit(1, in, want, __LINE__)
+
+static void test_emit(void)
+{
+	/* codings before chunked stay announced, in one field */
+	EMIT_RQ("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
+		"POST / HTTP/1.1\r\nHost: x\r\ntransfer-encoding: chunked\r\n\r\n");
+	EMIT_RQ("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+		"POST / HTTP/1.1\r\nHost: x\r\ntransfer-encoding: gzip, chunked\r\n\r\n");
+	EMIT_RQ("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\nHost: x\r\n"
+		"Transfer-Encoding: ,br ;q=1 , chunked\r\nTransfer-Encoding:\r\n\r\n",
+		"POST / HTTP/1.1\r\nHost: x\r\ntransfer-encoding: gzip, br ;q=1, chunked\r\n\r\n");
+	EMIT_RS("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+		"HTTP/1.1 200 OK\r\ntransfer-encoding: gzip, chunked\r\n\r\n");
+	/* a body until close keeps its codings as received */
+	EMIT_RS("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n");
+}
+
 /* A Chrome-like navigation request of about 400 bytes. */
 static const char bench_req[] =
 	"GET /products/list?page=3&sort=price HTTP/1.1\r\n"
@@ -1011,6 +1067,7 @@ int main(int argc, char **argv)
 	test_chunked();
 	test_chunk_bare_lf();
 	test_helpers();
+	test_emit();
 	for (k = 1; k <= 16; k++)
 		if (!CHECK(seen_err & (1u << k)))
 			printf("  error %d (%s) never produced\n", -k, h1_err_str(-k));
