@@ -115,8 +115,12 @@ static void wr_te_chunked(struct wr *w, const struct http_msg *m)
 	wr_str(w, "chunked\r\n");
 }
 
+/* Which framing headers a head may carry (FR_*). */
+#define FR_CL 0x1                   /* Content-Length */
+#define FR_TE 0x2                   /* Transfer-Encoding */
+
 static void wr_headers(struct wr *w, const struct http_msg *m, const struct h1_emit_opts *o,
-		       int framing)
+		       unsigned framing)
 {
 	struct ist tok[MAX_CONN_TOKENS];
 	unsigned nt = conn_tokens(m, tok);
@@ -129,20 +133,20 @@ static void wr_headers(struct wr *w, const struct http_msg *m, const struct h1_e
 		if (is_hop_by_hop(h->n, tok, nt)) {
 			/* A Transfer-Encoding we cannot rebuild (response body
 			 * delimited by close) is passed as received. */
-			if ((m->flags & HTTP_MF_TE_OTHER) && ist_ieq(h->n, "transfer-encoding"))
+			if ((framing & FR_TE) && (m->flags & HTTP_MF_TE_OTHER) &&
+			    ist_ieq(h->n, "transfer-encoding"))
 				wr_hdr(w, h->n, h->v);
 			continue;
 		}
 		wr_hdr(w, h->n, h->v);
 	}
-	if (framing) {
-		if (m->flags & HTTP_MF_CHUNKED)
+	if (m->flags & HTTP_MF_CHUNKED) {
+		if (framing & FR_TE)
 			wr_te_chunked(w, m);
-		else if (m->flags & HTTP_MF_CL) {
-			wr_str(w, "content-length: ");
-			wr_u64(w, m->body_len);
-			wr_put(w, "\r\n", 2);
-		}
+	} else if ((m->flags & HTTP_MF_CL) && (framing & FR_CL)) {
+		wr_str(w, "content-length: ");
+		wr_u64(w, m->body_len);
+		wr_put(w, "\r\n", 2);
 	}
 	switch (o->conn) {
 	case H1_CONN_CLOSE:   wr_str(w, "connection: close\r\n"); break;
@@ -193,8 +197,20 @@ int h1_emit_req(struct buffer *out, const struct http_msg *m, const struct h1_em
 	wr_put(&w, " ", 1);
 	wr_ist(&w, m->uri);
 	wr_str(&w, o->version_10 ? " HTTP/1.0\r\n" : " HTTP/1.1\r\n");
-	wr_headers(&w, m, o, 1);
+	wr_headers(&w, m, o, FR_CL | FR_TE);
 	return commit(out, &w, start);
+}
+
+/* RFC 9110 8.6 and RFC 9112 6.1: a 1xx or 204 carries neither
+ * Content-Length nor Transfer-Encoding; a 304 may tell the length of what a
+ * 200 would carry, but it has no body and so no transfer coding. */
+static unsigned rsp_framing(int status)
+{
+	if (status < 200 || status == 204)
+		return 0;
+	if (status == 304)
+		return FR_CL;
+	return FR_CL | FR_TE;
 }
 
 int h1_emit_rsp(struct buffer *out, const struct http_msg *m, const struct h1_emit_opts *o)
@@ -210,7 +226,7 @@ int h1_emit_rsp(struct buffer *out, const struct http_msg *m, const struct h1_em
 	else
 		wr_str(&w, http_reason(m->status));
 	wr_put(&w, "\r\n", 2);
-	wr_headers(&w, m, o, m->status >= 200);
+	wr_headers(&w, m, o, rsp_framing(m->status));
 	return commit(out, &w, start);
 }
 

@@ -29,7 +29,9 @@ struct h1_emit_opts {
 int h1_emit_req(struct buffer *out, const struct http_msg *m, const struct h1_emit_opts *o);
 
 /* Append a response head for the client; same contract. Interim (1xx)
- * responses are emitted with o->conn ignored except for 101 (upgrade). */
+ * responses are emitted with o->conn ignored except for 101 (upgrade).
+ * Whatever the flags say, a 1xx or 204 gets no Content-Length and no
+ * Transfer-Encoding, and a 304 no Transfer-Encoding. */
 int h1_emit_rsp(struct buffer *out, const struct http_msg *m, const struct h1_emit_opts *o);
 
 /* Append a complete error response (short HTML body, connection: close). */

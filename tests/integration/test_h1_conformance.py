@@ -168,3 +168,49 @@ def test_bodyless_response_to_http10_client_has_no_transfer_encoding(proxy):
     raw = st.exchange(port, b"HEAD /z HTTP/1.0\r\n\r\n")
     assert raw == b"HTTP/1.1 200 OK\r\nX-A: 1\r\nconnection: close\r\n\r\n"
     assert o.received(0) == b"HEAD /z HTTP/1.0\r\nconnection: keep-alive\r\n\r\n"
+
+
+# ------------------------------------ framing headers of bodiless statuses
+
+OK0_OUT = b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n"
+
+BODILESS = [
+    # 204 and 1xx: neither Content-Length nor Transfer-Encoding (RFC 9110
+    # 8.6, RFC 9112 6.1); 304: Content-Length may stay, no Transfer-Encoding
+    ("204-te", b"HTTP/1.1 204 No Content\r\nTransfer-Encoding: chunked\r\n"
+               b"X-A: 1\r\n\r\n",
+               b"HTTP/1.1 204 No Content\r\nX-A: 1\r\n\r\n"),
+    ("204-cl", b"HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n",
+               b"HTTP/1.1 204 No Content\r\n\r\n"),
+    ("204-te-coding", b"HTTP/1.1 204 No Content\r\nTransfer-Encoding: gzip\r\n\r\n",
+                      b"HTTP/1.1 204 No Content\r\n\r\n"),
+    ("304-cl", b"HTTP/1.1 304 Not Modified\r\nETag: \"a\"\r\nContent-Length: 5"
+               b"\r\n\r\n",
+               b"HTTP/1.1 304 Not Modified\r\nETag: \"a\"\r\ncontent-length: 5"
+               b"\r\n\r\n"),
+    ("304-te", b"HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: chunked\r\n\r\n",
+               b"HTTP/1.1 304 Not Modified\r\n\r\n"),
+    ("103-te-cl", b"HTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload\r\n"
+                  b"Transfer-Encoding: gzip\r\n\r\n"
+                  b"HTTP/1.1 100 Continue\r\nContent-Length: 5\r\n\r\n"
+                  b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+                  b"HTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload\r\n\r\n"
+                  b"HTTP/1.1 100 Continue\r\n\r\n"
+                  b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"),
+]
+
+
+@pytest.mark.parametrize("rsp,want", [c[1:] for c in BODILESS],
+                         ids=[c[0] for c in BODILESS])
+def test_bodiless_statuses_lose_framing_headers(proxy, rsp, want):
+    """Nor does a body follow: the next response on the connection is the
+    next one the origin sent."""
+    get = b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n"
+    port, o = proxy([(HEAD, rsp), (HEAD, OK0)], [(HEAD, OK0)])
+    with st.Client(port) as c:
+        c.send(get)
+        assert c._exact(len(want)) == want
+        c.send(get)
+        assert c._exact(len(OK0_OUT)) == OK0_OUT
+        assert c.buf == b""
+    assert b"".join(o.all_received()) == get + get

@@ -998,6 +998,30 @@ static void test_emit(void)
 	/* a body until close keeps its codings as received */
 	EMIT_RS("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
 		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n");
+
+	/* no framing headers on a 1xx or 204; a 304 keeps Content-Length only */
+	EMIT_RS("HTTP/1.1 204 No Content\r\nContent-Length: 5\r\nX: 1\r\n\r\n",
+		"HTTP/1.1 204 No Content\r\nX: 1\r\n\r\n");
+	EMIT_RS("HTTP/1.1 204 No Content\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+		"HTTP/1.1 204 No Content\r\n\r\n");
+	EMIT_RS("HTTP/1.1 204 No Content\r\nTransfer-Encoding: gzip\r\n\r\n",
+		"HTTP/1.1 204 No Content\r\n\r\n");
+	EMIT_RS("HTTP/1.1 103 Early Hints\r\nTransfer-Encoding: gzip\r\nLink: </a>\r\n\r\n",
+		"HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n");
+	EMIT_RS("HTTP/1.1 103 Early Hints\r\nContent-Length: 0\r\n\r\n",
+		"HTTP/1.1 103 Early Hints\r\n\r\n");
+	EMIT_RS("HTTP/1.1 100 Continue\r\nTransfer-Encoding: chunked\r\n\r\n",
+		"HTTP/1.1 100 Continue\r\n\r\n");
+	EMIT_RS("HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\n\r\n",
+		"HTTP/1.1 304 Not Modified\r\ncontent-length: 5\r\n\r\n");
+	EMIT_RS("HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: chunked\r\n\r\n",
+		"HTTP/1.1 304 Not Modified\r\n\r\n");
+	EMIT_RS("HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: gzip\r\n\r\n",
+		"HTTP/1.1 304 Not Modified\r\n\r\n");
+	EMIT_RS("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n",
+		"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n");
+	EMIT_RS("HTTP/1.1 205 Reset Content\r\nContent-Length: 0\r\n\r\n",
+		"HTTP/1.1 205 Reset Content\r\ncontent-length: 0\r\n\r\n");
 }
 
 /* A Chrome-like navigation request of about 400 bytes. */
