@@ -503,6 +503,22 @@ out:
 	return r;
 }
 
+/* RFC 9112 3.2.2: the authority of an absolute-form target replaces the
+ * value of the (single) Host field. */
+static void h1_host_from_target(struct http_msg *msg)
+{
+	struct ist auth;
+
+	if (!h1_uri_authority(msg->uri, &auth))
+		return;
+	for (unsigned i = 0; i < msg->nb_hdrs; i++) {
+		if (msg->hdrs[i].n.len == 4 && NAME_IS(msg->hdrs[i].n, "host")) {
+			msg->hdrs[i].v = auth;
+			return;
+		}
+	}
+}
+
 /* Reset msg and derive the effective limits. */
 static inline void h1_start(const char *buf, struct http_msg *msg,
 			    const struct h1_limits *lim, size_t *max_head,
@@ -601,6 +617,8 @@ int h1_parse_req(const char *buf, size_t len, struct http_msg *msg,
 	}
 	msg->meth = http_meth_lookup(msg->method);
 	msg->head_len = r;
+	if (unlikely(*msg->uri.ptr != '/') && (msg->flags & HTTP_MF_HAS_HOST))
+		h1_host_from_target(msg);
 	return r;
 
 line_err:

@@ -31,6 +31,11 @@
  *   a token with optional token=token parameters (no quoted string, which
  *   could hide a comma) in both directions, else BAD_TE.
  * - Two Host fields are refused in any version; HTTP/1.0 may have none.
+ * - With an absolute-form target that has an authority, the Host field's
+ *   value view is that authority (h1_uri_authority()): RFC 9112 3.2.2 has
+ *   the target win and a proxy send a Host made from it, so routing and
+ *   the emitted head use the host the origin will use. The target itself
+ *   is left as received.
  * - Errors inside a line are reported where found; checks needing the whole
  *   head run after the empty line, in this order: CL_TE, BAD_TE, BAD_HOST.
  * - On success every field of msg is set and its views point into buf. On 0
@@ -79,6 +84,13 @@ static inline void h1_chunk_init(struct h1_chunk *c)
  * 0 when the line is incomplete, or BAD_HDR, BAD_CHAR or OBS_FOLD (a line
  * starting with SP/HTAB). An empty line is BAD_HDR. *hdr gets the views. */
 long h1_parse_hdr_line(const char *buf, size_t len, struct http_hdr *hdr);
+
+/* The authority of an absolute-form request target ("scheme://authority..."),
+ * without the deprecated userinfo and its "@" (RFC 9110 4.2.4): host and
+ * optional port, possibly empty. Returns 1 and sets *auth (a view into uri)
+ * when uri has one, else 0 (origin-form, asterisk-form, authority-form, or
+ * an absolute URI without "//"). */
+int h1_uri_authority(struct ist uri, struct ist *auth);
 
 /* Cheap check for callers receiving a head in small pieces, so they avoid
  * running the full parser on every read (quadratic on a slow sender): scans

@@ -52,6 +52,31 @@ int h1_hdr_has_token(struct ist v, const char *tok)
 	return 0;
 }
 
+int h1_uri_authority(struct ist uri, struct ist *auth)
+{
+	const char *p = uri.ptr, *e = uri.ptr + uri.len, *a, *q;
+
+	/* scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) (RFC 3986 3.1) */
+	if (p == e || !IS_ALPHA(*p))
+		return 0;
+	while (p < e && (IS_ALPHA(*p) || IS_DIGIT(*p) || *p == '+' || *p == '-' || *p == '.'))
+		p++;
+	if (e - p < 3 || memcmp(p, "://", 3))
+		return 0;
+	a = p += 3;
+	while (p < e && *p != '/' && *p != '?' && *p != '#')
+		p++;
+	for (q = p; q > a; q--) {
+		if (q[-1] == '@') {
+			a = q;
+			break;
+		}
+	}
+	auth->ptr = a;
+	auth->len = p - a;
+	return 1;
+}
+
 size_t h1_head_end(const char *buf, size_t len, size_t *from)
 {
 	const char *p = buf + *from, *end = buf + len, *lf;

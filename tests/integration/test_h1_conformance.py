@@ -214,3 +214,42 @@ def test_bodiless_statuses_lose_framing_headers(proxy, rsp, want):
         assert c._exact(len(OK0_OUT)) == OK0_OUT
         assert c.buf == b""
     assert b"".join(o.all_received()) == get + get
+
+
+# ------------------------------------------------- absolute-form and Host
+
+ABSOLUTE = [
+    ("other-host", b"GET http://a.example/x HTTP/1.1\r\nHost: b.example\r\n",
+                   b"GET http://a.example/x HTTP/1.1\r\nHost: a.example\r\n"),
+    ("userinfo-port", b"GET http://u:p@a.example:8080/x?q=1 HTTP/1.1\r\n"
+                      b"X-A: 1\r\nhost: b.example\r\n",
+                      b"GET http://u:p@a.example:8080/x?q=1 HTTP/1.1\r\n"
+                      b"X-A: 1\r\nhost: a.example:8080\r\n"),
+    ("no-path", b"OPTIONS HTTPS://A.example:443 HTTP/1.1\r\nHost: b\r\n",
+                b"OPTIONS HTTPS://A.example:443 HTTP/1.1\r\nHost: A.example:443\r\n"),
+    ("query-at-once", b"GET http://[::1]:81?x HTTP/1.1\r\nHost: b\r\n",
+                      b"GET http://[::1]:81?x HTTP/1.1\r\nHost: [::1]:81\r\n"),
+    ("http10", b"GET http://a.example/ HTTP/1.0\r\nHost: b.example\r\n",
+               b"GET http://a.example/ HTTP/1.0\r\nHost: a.example\r\n"
+               b"connection: keep-alive\r\n"),
+    ("same-host", b"GET http://a.example/ HTTP/1.1\r\nHost: a.example\r\n",
+                  b"GET http://a.example/ HTTP/1.1\r\nHost: a.example\r\n"),
+    ("origin-form", b"GET /x HTTP/1.1\r\nHost: b.example\r\n",
+                    b"GET /x HTTP/1.1\r\nHost: b.example\r\n"),
+]
+
+
+@pytest.mark.parametrize("sent,want", [c[1:] for c in ABSOLUTE],
+                         ids=[c[0] for c in ABSOLUTE])
+def test_absolute_form_host_is_the_target_authority(proxy, sent, want):
+    """A proxy forwarding an absolute-form target sends a Host made from
+    its authority, not the received one (RFC 9112 3.2.2); the target is
+    forwarded as received."""
+    port, o = proxy([(HEAD, OK0)])
+    answer = OK0_OUT
+    if b" HTTP/1.0\r\n" in sent:
+        answer = answer[:-2] + b"connection: close\r\n\r\n"
+    with st.Client(port) as c:
+        c.send(sent + b"\r\n")
+        assert c._exact(len(answer)) == answer
+    assert o.received(0) == want + b"\r\n"

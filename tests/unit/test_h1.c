@@ -376,6 +376,66 @@ static void test_views(void)
 	}
 }
 
+/* The authority of an absolute-form target, and the Host it makes. */
+static void test_absolute_host(void)
+{
+	static const struct { const char *uri, *auth; } t[] = {
+		{ "http://a.example/x", "a.example" },
+		{ "HTTPS://A.example:8443", "A.example:8443" },
+		{ "http://u:p@a.example:81/x@y", "a.example:81" },
+		{ "http://u@v@a.example?q", "a.example" },
+		{ "http://[::1]:80/", "[::1]:80" },
+		{ "http:///x", "" },
+		{ "http://", "" },
+		{ "coap+tcp.x-1://h/", "h" },
+		{ "/x", NULL },
+		{ "*", NULL },
+		{ "a.example:443", NULL },
+		{ "urn:a:b", NULL },
+		{ "http:/a/b", NULL },
+		{ "1http://a/", NULL },
+		{ "ht~tp://a/", NULL },
+		{ "", NULL },
+	};
+	struct http_hdr h[NHDR];
+	struct http_msg m;
+	struct ist a;
+	char buf[256];
+	int n;
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct ist u = { t[i].uri, strlen(t[i].uri) };
+		int got = h1_uri_authority(u, &a);
+
+		if (!CHECK_INT(got, t[i].auth != NULL))
+			printf("  uri \"%s\"\n", t[i].uri);
+		if (got && t[i].auth)
+			CHECK(view_is(a, t[i].auth) && a.ptr >= u.ptr && a.ptr + a.len <= u.ptr + u.len);
+	}
+
+	/* the Host value is the authority, wherever the field is */
+	n = snprintf(buf, sizeof(buf), "GET http://u@a.example:8080/p HTTP/1.1\r\n"
+		     "X: 1\r\nHOST: b.example\r\n\r\n");
+	CHECK_INT(parse(0, buf, n, &m, h, NHDR, &deflim), n);
+	CHECK(view_is(h[1].n, "HOST") && view_is(h[1].v, "a.example:8080"));
+	CHECK(view_is(m.uri, "http://u@a.example:8080/p") && view_is(h[0].v, "1"));
+	check_prefixes(0, buf, n, NHDR, &deflim, __FILE__, __LINE__);
+	n = snprintf(buf, sizeof(buf), "GET http://a.example HTTP/1.0\r\nHost: b\r\n\r\n");
+	CHECK_INT(parse(0, buf, n, &m, h, NHDR, &deflim), n);
+	CHECK(view_is(h[0].v, "a.example"));
+	/* no Host to replace in HTTP/1.0: none is added */
+	n = snprintf(buf, sizeof(buf), "GET http://a.example/ HTTP/1.0\r\nX: y\r\n\r\n");
+	CHECK_INT(parse(0, buf, n, &m, h, NHDR, &deflim), n);
+	CHECK(m.nb_hdrs == 1 && view_is(h[0].v, "y"));
+	/* other forms keep the Host received */
+	n = snprintf(buf, sizeof(buf), "CONNECT a.example:443 HTTP/1.1\r\nHost: b:443\r\n\r\n");
+	CHECK_INT(parse(0, buf, n, &m, h, NHDR, &deflim), n);
+	CHECK(view_is(h[0].v, "b:443"));
+	n = snprintf(buf, sizeof(buf), "GET /http://a/ HTTP/1.1\r\nHost: b\r\n\r\n");
+	CHECK_INT(parse(0, buf, n, &m, h, NHDR, &deflim), n);
+	CHECK(view_is(h[0].v, "b"));
+}
+
 static void test_methods(void)
 {
 	static const struct { const char *s; enum http_meth m; } t[] = {
@@ -1083,6 +1143,7 @@ int main(int argc, char **argv)
 
 	test_cases();
 	test_views();
+	test_absolute_host();
 	test_methods();
 	test_pipeline();
 	test_limits();
