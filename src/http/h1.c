@@ -260,9 +260,11 @@ static int name_err(const char *p, const char *end)
 	return H1_ERR_BAD_HDR;      /* no colon, empty name, SP, 8-bit byte */
 }
 
-/* Check "HTTP/1.1" or "HTTP/1.0" at p, n bytes available. Returns 11 or 10,
- * 0 while fewer than 8 bytes could still match, BAD_VERSION for another
- * well-formed HTTP/x.y and `garbage` for anything else. */
+/* Check "HTTP/1.x" at p, n bytes available. Returns 10 for HTTP/1.0, 11 for
+ * HTTP/1.1 and every higher minor version (RFC 9110 2.5: a recipient handles
+ * those as the highest minor version it implements), 0 while fewer than 8
+ * bytes could still match, BAD_VERSION for another well-formed HTTP/x.y and
+ * `garbage` for anything else. */
 static inline int h1_version(const char *p, size_t n, int garbage)
 {
 	static const char shape[8] = "HTTP/d.d";
@@ -273,6 +275,8 @@ static inline int h1_version(const char *p, size_t n, int garbage)
 			return 11;
 		if (!memcmp(p, "HTTP/1.0", 8))
 			return 10;
+		if (!memcmp(p, "HTTP/1.", 7) && (h1_ctype[(unsigned char)p[7]] & H1_C_DIGIT))
+			return 11;
 	}
 	for (i = 0; i < n && i < 8; i++) {
 		if (shape[i] == 'd' ? !(h1_ctype[(unsigned char)p[i]] & H1_C_DIGIT)

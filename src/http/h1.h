@@ -16,6 +16,8 @@
  * - Stateless: every call parses from buf[0]. The outcome depends only on
  *   the bytes inside the limits, so feeding a head in pieces yields, at the
  *   first non-zero return, exactly what one call on the whole head yields.
+ * - The version is HTTP/1.0, or HTTP/1.1 for HTTP/1.1 and any higher minor
+ *   version (RFC 9110 2.5); another HTTP/x.y is BAD_VERSION.
  * - Line ends are CRLF or a bare LF; a CR not followed by LF is BAD_CHAR.
  *   Empty lines before the request line are skipped and count in head_len.
  * - lim may be NULL (no limits). A zero limit field means "no limit". The

@@ -230,19 +230,30 @@ int h1_emit_rsp(struct buffer *out, const struct http_msg *m, const struct h1_em
 	return commit(out, &w, start);
 }
 
+/* The sentence of an error page: whose fault it is and what happened. */
+static const char *error_text(int status)
+{
+	switch (status) {
+	case 408: return "Your browser didn't send a complete request in time.";
+	case 500: return "An internal error occurred while handling the request.";
+	case 501: return "The server does not implement what the request needs.";
+	case 503: return "No server is available to handle this request.";
+	case 504: return "The server didn't respond in time.";
+	case 505: return "Your browser sent a request in an HTTP version this server "
+			 "does not support.";
+	}
+	return status < 500 ? "Your browser sent an invalid request." :
+			      "The server returned an invalid or incomplete response.";
+}
+
 int h1_emit_error(struct buffer *out, int status)
 {
 	char body[256], head[256];
 	int bl, hl;
 	const char *reason = http_reason(status);
 
-	bl = snprintf(body, sizeof(body),
-		      "<html><body><h1>%d %s</h1>\n%s\n</body></html>\n", status, reason,
-		      status == 408 ? "Your browser didn't send a complete request in time." :
-		      status < 500 ? "Your browser sent an invalid request." :
-		      status == 503 ? "No server is available to handle this request." :
-		      status == 504 ? "The server didn't respond in time." :
-		      "The server returned an invalid or incomplete response.");
+	bl = snprintf(body, sizeof(body), "<html><body><h1>%d %s</h1>\n%s\n</body></html>\n",
+		      status, reason, error_text(status));
 	hl = snprintf(head, sizeof(head),
 		      "HTTP/1.1 %d %s\r\ncontent-length: %d\r\ncache-control: no-cache\r\n"
 		      "content-type: text/html\r\nconnection: close\r\n\r\n", status, reason, bl);

@@ -253,3 +253,40 @@ def test_absolute_form_host_is_the_target_authority(proxy, sent, want):
         c.send(sent + b"\r\n")
         assert c._exact(len(answer)) == answer
     assert o.received(0) == want + b"\r\n"
+
+
+# ---------------------------------------------------------------- versions
+
+@pytest.mark.parametrize("minor", [b"2", b"9"])
+def test_higher_minor_version_is_http11(proxy, minor):
+    """HTTP/1.2 and up are handled as HTTP/1.1, the highest 1.x sluice
+    implements (RFC 9110 2.5), both ways."""
+    port, o = proxy([(HEAD, b"HTTP/1." + minor + b" 200 OK\r\nContent-Length: 2"
+                            b"\r\n\r\nok"), (HEAD, OK0)], [(HEAD, OK0)])
+    with st.Client(port) as c:
+        c.send(b"GET /v HTTP/1." + minor + b"\r\nHost: x\r\n\r\n")
+        want = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"
+        assert c._exact(len(want)) == want
+        c.send(b"GET /w HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert c._exact(len(OK0_OUT)) == OK0_OUT
+    assert b"".join(o.all_received()) == (b"GET /v HTTP/1.1\r\nHost: x\r\n\r\n"
+                                          b"GET /w HTTP/1.1\r\nHost: x\r\n\r\n")
+
+
+def test_higher_minor_version_needs_host(proxy):
+    port, o = proxy([(HEAD, OK0)])
+    assert st.exchange(port, b"GET /v HTTP/1.2\r\n\r\n") == BAD_REQUEST
+    assert o.count() == 0
+
+
+VERSION_NOT_SUPPORTED = error_page(
+    505, "HTTP Version Not Supported",
+    "Your browser sent a request in an HTTP version this server does not support.")
+
+
+@pytest.mark.parametrize("version", [b"HTTP/2.0", b"HTTP/3.1", b"HTTP/0.9"])
+def test_other_major_version_gets_505(proxy, version):
+    port, o = proxy([(HEAD, OK0)])
+    raw = st.exchange(port, b"GET / " + version + b"\r\nHost: x\r\n\r\n")
+    assert raw == VERSION_NOT_SUPPORTED
+    assert o.count() == 0

@@ -181,7 +181,13 @@ static const struct pcase cases[] = {
 	RQ("GET /a\tb HTTP/1.1\r\n\r\n", H1_ERR_BAD_URI, 0),
 	RQ("GET /a\0b HTTP/1.1\r\n\r\n", H1_ERR_BAD_URI, 0),
 	RQ("GET /abcdefghijklmnopq\x01 HTTP/1.1\r\n\r\n", H1_ERR_BAD_URI, 0),
-	RQ("GET / HTTP/1.2\r\n\r\n", H1_ERR_BAD_VERSION, 0),
+	RQ("GET / HTTP/1.2\r\n\r\n", H1_ERR_BAD_HOST, 0),
+	RQ("GET / HTTP/1.2\r\nHost: x\r\n\r\n", OK, HH),
+	RQ("GET / HTTP/1.9\r\nHost: x\r\n\r\n", OK, HH),
+	RQ("GET / HTTP/1.a\r\nHost: x\r\n\r\n", H1_ERR_BAD_REQLINE, 0),
+	RQ("GET / HTTP/1.\r\nHost: x\r\n\r\n", H1_ERR_BAD_REQLINE, 0),
+	RQ("GET / HTTP/3.1\r\n\r\n", H1_ERR_BAD_VERSION, 0),
+	RQ("GET / HTTP/1.2 \r\n\r\n", H1_ERR_BAD_REQLINE, 0),
 	RQ("GET / HTTP/2.0\r\n\r\n", H1_ERR_BAD_VERSION, 0),
 	RQ("GET / HTTP/0.9\r\n\r\n", H1_ERR_BAD_VERSION, 0),
 	RQ("GET / HTTP/1.1\rX\r\n\r\n", H1_ERR_BAD_CHAR, 0),
@@ -256,6 +262,8 @@ static const struct pcase cases[] = {
 	RS("HTTP/1.0 404 Not Found\n\n", OK, 0),
 	RS("HTTP/1.1 999 \xe9t\xe9\tx\r\nServer: y\r\n\r\n", OK, V11),
 	RS("HTTP/1.1 100 Continue\r\n\r\n", OK, V11),
+	RS("HTTP/1.2 200 OK\r\n\r\n", OK, V11),
+	RS("HTTP/1.9 200 OK\r\nConnection: close\r\n\r\n", OK, V11 | HTTP_MF_CONN_CLOSE),
 	RS("HTTP/1.1 204 No Content\r\nContent-Length: 7\r\n\r\n", OK, V11 | HTTP_MF_CL),
 	RS("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", OK, V11 | HTTP_MF_CHUNKED),
 	RS("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", OK,
@@ -287,6 +295,8 @@ static const struct pcase cases[] = {
 	RS("\r\nHTTP/1.1 200 OK\r\n\r\n", H1_ERR_BAD_STATUS, 0),
 	RS("ICY 200 OK\r\n\r\n", H1_ERR_BAD_STATUS, 0),
 	RS("HTTP/2.0 200 OK\r\n\r\n", H1_ERR_BAD_VERSION, 0),
+	RS("HTTP/0.9 200 OK\r\n\r\n", H1_ERR_BAD_VERSION, 0),
+	RS("HTTP/1.x 200 OK\r\n\r\n", H1_ERR_BAD_STATUS, 0),
 	RS("HTTP/1.1 200 O\x01K\r\n\r\n", H1_ERR_BAD_CHAR, 0),
 	RS("HTTP/1.1 200 OK\rX\r\n\r\n", H1_ERR_BAD_CHAR, 0),
 	RS("HTTP/1.1 200 OK\r\nX: a\r\n b\r\n\r\n", H1_ERR_OBS_FOLD, 0),
@@ -1082,6 +1092,33 @@ static void test_emit(void)
 		"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n");
 	EMIT_RS("HTTP/1.1 205 Reset Content\r\nContent-Length: 0\r\n\r\n",
 		"HTTP/1.1 205 Reset Content\r\ncontent-length: 0\r\n\r\n");
+
+	/* error pages: the sentence blames the right side */
+	{
+		static const struct { int status; const char *text; } t[] = {
+			{ 400, "Your browser sent an invalid request." },
+			{ 408, "Your browser didn't send a complete request in time." },
+			{ 431, "Your browser sent an invalid request." },
+			{ 500, "An internal error occurred" },
+			{ 502, "The server returned an invalid or incomplete response." },
+			{ 503, "No server is available" },
+			{ 505, "Your browser sent a request in an HTTP version this server "
+			       "does not support." },
+		};
+		char area[1024];
+
+		for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+			struct buffer b = { area, sizeof(area) - 1, 0, 0 };
+			char *body;
+
+			CHECK_INT(h1_emit_error(&b, t[i].status), 0);
+			area[b.data] = 0;
+			body = strstr(area, "\r\n\r\n");
+			CHECK(body && strstr(body, t[i].text));
+			CHECK(body && strtol(strstr(area, "content-length: ") + 16, NULL, 10) ==
+				      (long)strlen(body + 4));
+		}
+	}
 }
 
 /* A Chrome-like navigation request of about 400 bytes. */
