@@ -35,14 +35,15 @@ static inline uint64_t blk_val(const char *p)
 }
 
 /* Bit k set when byte k may not appear in a request-target: outside
- * 0x21..0x7E. */
+ * 0x21..0x7E, or '#'. */
 static inline uint64_t blk_uri(const char *p)
 {
 	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
 	__m128i lo = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x20)), x);
 	__m128i hi = _mm_cmpeq_epi8(_mm_max_epu8(x, _mm_set1_epi8(0x7f)), x);
+	__m128i frag = _mm_cmpeq_epi8(x, _mm_set1_epi8('#'));
 
-	return (unsigned)_mm_movemask_epi8(_mm_or_si128(lo, hi));
+	return (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(lo, hi), frag));
 }
 
 /* Bytes of x within lo..hi (unsigned compare through a wrapping shift). */
@@ -122,12 +123,15 @@ static inline uint64_t blk_val(const char *p)
 	return ((x7 + ONES) | ~(x7 + ONES * 0x60)) & ~x & HIGHS;
 }
 
-/* x7 + 0x5F reaches bit 7 only for >= 0x21; 8-bit bytes show in x. */
+/* x7 + 0x5F reaches bit 7 only for >= 0x21; 8-bit bytes show in x. For
+ * '#': h = x ^ '#' is zero exactly there, and h7 + 0x7F | h has bit 7
+ * clear only for a zero byte (again no carry leaves a byte). */
 static inline uint64_t blk_uri(const char *p)
 {
 	uint64_t x = load_le64(p), x7 = x & LOW7;
+	uint64_t h = x ^ (ONES * '#'), h7 = h & LOW7;
 
-	return ((x7 + ONES) | ~(x7 + ONES * 0x5f) | x) & HIGHS;
+	return ((x7 + ONES) | ~(x7 + ONES * 0x5f) | x | ~((h7 + LOW7) | h)) & HIGHS;
 }
 
 static inline unsigned blk_first(uint64_t m)
@@ -167,7 +171,7 @@ static inline const char *scan_val(const char *p, const char *end)
 	return p;
 }
 
-/* First byte of [p, end) outside 0x21..0x7E, or end. */
+/* First byte of [p, end) outside 0x21..0x7E or '#', or end. */
 static inline const char *scan_uri(const char *p, const char *end)
 {
 	uint64_t m;

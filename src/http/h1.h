@@ -18,6 +18,8 @@
  *   first non-zero return, exactly what one call on the whole head yields.
  * - The version is HTTP/1.0, or HTTP/1.1 for HTTP/1.1 and any higher minor
  *   version (RFC 9110 2.5); another HTTP/x.y is BAD_VERSION.
+ * - The request target is visible ASCII but '#': a fragment is never sent
+ *   (RFC 9112 3.2), and one forwarded could be read as part of the path.
  * - Line ends are CRLF or a bare LF; a CR not followed by LF is BAD_CHAR.
  *   Empty lines before the request line are skipped and count in head_len.
  * - lim may be NULL (no limits). A zero limit field means "no limit". The
@@ -146,7 +148,7 @@ const char *http_reason(int status);
 
 /* Character classes of h1_ctype[] (RFC 9110/9112 grammar). */
 #define H1_C_TCHAR 0x01   /* token character */
-#define H1_C_URI   0x02   /* request-target byte: visible ASCII 0x21..0x7E */
+#define H1_C_URI   0x02   /* request-target byte: visible ASCII 0x21..0x7E but '#' */
 #define H1_C_VAL   0x04   /* field-value byte: HTAB, SP, VCHAR, obs-text */
 #define H1_C_CTL   0x08   /* forbidden control: 0x00..0x1F but HTAB, and DEL */
 #define H1_C_HEX   0x10   /* HEXDIG */

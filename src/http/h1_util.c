@@ -15,7 +15,7 @@
 #define IS_CTL(c)   (((c) < 0x20 && (c) != '\t') || (c) == 0x7f)
 
 #define CLS(c) ((IS_TCHAR(c) ? H1_C_TCHAR : 0) |                      \
-		((c) >= 0x21 && (c) <= 0x7e ? H1_C_URI : 0) |          \
+		((c) >= 0x21 && (c) <= 0x7e && (c) != '#' ? H1_C_URI : 0) | \
 		(IS_CTL(c) ? H1_C_CTL : H1_C_VAL) |                    \
 		(IS_HEX(c) ? H1_C_HEX : 0) |                           \
 		((c) == ' ' || (c) == '\t' ? H1_C_OWS : 0) |           \

@@ -290,3 +290,16 @@ def test_other_major_version_gets_505(proxy, version):
     raw = st.exchange(port, b"GET / " + version + b"\r\nHost: x\r\n\r\n")
     assert raw == VERSION_NOT_SUPPORTED
     assert o.count() == 0
+
+
+# ------------------------------------------------------ fragment in target
+
+@pytest.mark.parametrize("target", [b"/a#frag", b"/#", b"/a?b=1#c",
+                                    b"http://a.example/#x", b"#"])
+def test_fragment_in_target_refused(proxy, target):
+    """A fragment is never sent in a request target (RFC 9112 3.2; HAProxy's
+    fix for CVE-2023-45539): 400, and nothing reaches the origin."""
+    port, o = proxy([(HEAD, OK0)])
+    raw = st.exchange(port, b"GET " + target + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert raw == BAD_REQUEST
+    assert o.count() == 0

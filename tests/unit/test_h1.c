@@ -111,7 +111,7 @@ static const struct pcase cases[] = {
 	RQ("GET / HTTP/1.0\r\n\r\n", OK, 0),
 	RQ("GET / HTTP/1.0\r\nHost: x\r\n\r\n", OK, HTTP_MF_HAS_HOST),
 	RQ("OPTIONS * HTTP/1.1\r\n" HOST "\r\n", OK, HH),
-	RQ("GET http://a.b:8080/p?q=1#f HTTP/1.1\r\n" HOST "\r\n", OK, HH),
+	RQ("GET http://a.b:8080/p?q=1 HTTP/1.1\r\n" HOST "\r\n", OK, HH),
 	RQ("CONNECT a.b:443 HTTP/1.1\r\nHost: a.b:443\r\n\r\n", OK, HH),
 	RQ("M-SEARCH~!#$%&'*+.^_`| /~!$&'()*+,;=:@[]{}%\"<>\\^`| HTTP/1.1\r\n" HOST "\r\n", OK, HH),
 	RQ(RL "hOsT:x\r\n\r\n", OK, HH),
@@ -176,6 +176,12 @@ static const struct pcase cases[] = {
 	RQ("GE\0T / HTTP/1.1\r\n\r\n", H1_ERR_BAD_METHOD, 0),
 	RQ("\xc3\xa9 / HTTP/1.1\r\n\r\n", H1_ERR_BAD_METHOD, 0),
 	RQ("GET /a\x7f HTTP/1.1\r\n\r\n", H1_ERR_BAD_URI, 0),
+	RQ("GET /a#f HTTP/1.1\r\n\r\n", H1_ERR_BAD_URI, 0),
+	RQ("GET # HTTP/1.1\r\n\r\n", H1_ERR_BAD_URI, 0),
+	RQ("GET /#", H1_ERR_BAD_URI, 0),
+	RQ("GET http://a.b:8080/p?q=1#f HTTP/1.1\r\n" HOST "\r\n", H1_ERR_BAD_URI, 0),
+	RQ("GET /abcdefghijklmnopqrstuvwxyz0123456789#f HTTP/1.1\r\n" HOST "\r\n",
+	   H1_ERR_BAD_URI, 0),
 	RQ("GET /\x80 HTTP/1.1\r\n\r\n", H1_ERR_BAD_URI, 0),
 	RQ("GET /\xff HTTP/1.1\r\n\r\n", H1_ERR_BAD_URI, 0),
 	RQ("GET /a\tb HTTP/1.1\r\n\r\n", H1_ERR_BAD_URI, 0),
@@ -938,7 +944,7 @@ static void test_helpers(void)
 		int ctl = (c < 32 && c != '\t') || c == 127;
 
 		CHECK_INT(!!(h1_ctype[c] & H1_C_TCHAR), tchar);
-		CHECK_INT(!!(h1_ctype[c] & H1_C_URI), c > 32 && c < 127);
+		CHECK_INT(!!(h1_ctype[c] & H1_C_URI), c > 32 && c < 127 && c != '#');
 		CHECK_INT(!!(h1_ctype[c] & H1_C_VAL), !ctl);
 		CHECK_INT(!!(h1_ctype[c] & H1_C_CTL), ctl);
 		CHECK_INT(!!(h1_ctype[c] & H1_C_HEX), hex);
