@@ -35,14 +35,15 @@ static inline uint64_t blk_val(const char *p)
 }
 
 /* Bit k set when byte k may not appear in a request-target: outside
- * 0x21..0x7E. */
+ * 0x21..0x7E, or '#'. */
 static inline uint64_t blk_uri(const char *p)
 {
 	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
 	__m128i lo = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x20)), x);
 	__m128i hi = _mm_cmpeq_epi8(_mm_max_epu8(x, _mm_set1_epi8(0x7f)), x);
+	__m128i frag = _mm_cmpeq_epi8(x, _mm_set1_epi8('#'));
 
-	return (unsigned)_mm_movemask_epi8(_mm_or_si128(lo, hi));
+	return (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(lo, hi), frag));
 }
 
 /* Bytes of x within lo..hi (unsigned compare through a wrapping shift). */
@@ -122,12 +123,15 @@ static inline uint64_t blk_val(const char *p)
 	return ((x7 + ONES) | ~(x7 + ONES * 0x60)) & ~x & HIGHS;
 }
 
-/* x7 + 0x5F reaches bit 7 only for >= 0x21; 8-bit bytes show in x. */
+/* x7 + 0x5F reaches bit 7 only for >= 0x21; 8-bit bytes show in x. For
+ * '#': h = x ^ '#' is zero exactly there, and h7 + 0x7F | h has bit 7
+ * clear only for a zero byte (again no carry leaves a byte). */
 static inline uint64_t blk_uri(const char *p)
 {
 	uint64_t x = load_le64(p), x7 = x & LOW7;
+	uint64_t h = x ^ (ONES * '#'), h7 = h & LOW7;
 
-	return ((x7 + ONES) | ~(x7 + ONES * 0x5f) | x) & HIGHS;
+	return ((x7 + ONES) | ~(x7 + ONES * 0x5f) | x | ~((h7 + LOW7) | h)) & HIGHS;
 }
 
 static inline unsigned blk_first(uint64_t m)
@@ -167,7 +171,7 @@ static inline const char *scan_val(const char *p, const char *end)
 	return p;
 }
 
-/* First byte of [p, end) outside 0x21..0x7E, or end. */
+/* First byte of [p, end) outside 0x21..0x7E or '#', or end. */
 static inline const char *scan_uri(const char *p, const char *end)
 {
 	uint64_t m;
@@ -260,9 +264,11 @@ static int name_err(const char *p, const char *end)
 	return H1_ERR_BAD_HDR;      /* no colon, empty name, SP, 8-bit byte */
 }
 
-/* Check "HTTP/1.1" or "HTTP/1.0" at p, n bytes available. Returns 11 or 10,
- * 0 while fewer than 8 bytes could still match, BAD_VERSION for another
- * well-formed HTTP/x.y and `garbage` for anything else. */
+/* Check "HTTP/1.x" at p, n bytes available. Returns 10 for HTTP/1.0, 11 for
+ * HTTP/1.1 and every higher minor version (RFC 9110 2.5: a recipient handles
+ * those as the highest minor version it implements), 0 while fewer than 8
+ * bytes could still match, BAD_VERSION for another well-formed HTTP/x.y and
+ * `garbage` for anything else. */
 static inline int h1_version(const char *p, size_t n, int garbage)
 {
 	static const char shape[8] = "HTTP/d.d";
@@ -273,6 +279,8 @@ static inline int h1_version(const char *p, size_t n, int garbage)
 			return 11;
 		if (!memcmp(p, "HTTP/1.0", 8))
 			return 10;
+		if (!memcmp(p, "HTTP/1.", 7) && (h1_ctype[(unsigned char)p[7]] & H1_C_DIGIT))
+			return 11;
 	}
 	for (i = 0; i < n && i < 8; i++) {
 		if (shape[i] == 'd' ? !(h1_ctype[(unsigned char)p[i]] & H1_C_DIGIT)
@@ -364,6 +372,20 @@ static int parse_cl(struct ist v, uint64_t *out)
 	return 0;
 }
 
+/* A transfer-coding other than chunked, as forwarded: a token with optional
+ * ";name=value" parameters of tokens. A quoted string (which may hold a
+ * comma) is refused, so that every parser splits the list as we do. */
+static int te_coding_ok(struct ist e)
+{
+	for (size_t i = 0; i < e.len; i++) {
+		unsigned char c = e.ptr[i];
+
+		if (!(h1_ctype[c] & (H1_C_TCHAR | H1_C_OWS)) && (!i || (c != ';' && c != '=')))
+			return 0;
+	}
+	return 1;
+}
+
 /* Learn what a header field means for framing and connection management.
  * Dispatch is on the name length first, so most fields cost one switch. */
 static inline int h1_analyse(struct http_msg *msg, struct h1_ana *a,
@@ -417,7 +439,11 @@ static inline int h1_analyse(struct http_msg *msg, struct h1_ana *a,
 		a->te = 1;
 		while (h1_list_next(h->v, &pos, &e)) {
 			a->te_last_chunked = e.len == 7 && NAME_IS(e, "chunked");
-			if (a->te_last_chunked && a->chunked++)
+			if (!a->te_last_chunked) {
+				if (!te_coding_ok(e))
+					return H1_ERR_BAD_TE;
+				msg->flags |= HTTP_MF_TE_CODING;
+			} else if (a->chunked++)
 				return H1_ERR_BAD_TE;
 		}
 		break;
@@ -483,6 +509,22 @@ static inline int h1_hdrs(const char *buf, const char *p, const char *end,
 out:
 	msg->nb_hdrs = nb;
 	return r;
+}
+
+/* RFC 9112 3.2.2: the authority of an absolute-form target replaces the
+ * value of the (single) Host field. */
+static void h1_host_from_target(struct http_msg *msg)
+{
+	struct ist auth;
+
+	if (!h1_uri_authority(msg->uri, &auth))
+		return;
+	for (unsigned i = 0; i < msg->nb_hdrs; i++) {
+		if (msg->hdrs[i].n.len == 4 && NAME_IS(msg->hdrs[i].n, "host")) {
+			msg->hdrs[i].v = auth;
+			return;
+		}
+	}
 }
 
 /* Reset msg and derive the effective limits. */
@@ -583,6 +625,8 @@ int h1_parse_req(const char *buf, size_t len, struct http_msg *msg,
 	}
 	msg->meth = http_meth_lookup(msg->method);
 	msg->head_len = r;
+	if (unlikely(*msg->uri.ptr != '/') && (msg->flags & HTTP_MF_HAS_HOST))
+		h1_host_from_target(msg);
 	return r;
 
 line_err:

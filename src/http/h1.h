@@ -16,6 +16,10 @@
  * - Stateless: every call parses from buf[0]. The outcome depends only on
  *   the bytes inside the limits, so feeding a head in pieces yields, at the
  *   first non-zero return, exactly what one call on the whole head yields.
+ * - The version is HTTP/1.0, or HTTP/1.1 for HTTP/1.1 and any higher minor
+ *   version (RFC 9110 2.5); another HTTP/x.y is BAD_VERSION.
+ * - The request target is visible ASCII but '#': a fragment is never sent
+ *   (RFC 9112 3.2), and one forwarded could be read as part of the path.
  * - Line ends are CRLF or a bare LF; a CR not followed by LF is BAD_CHAR.
  *   Empty lines before the request line are skipped and count in head_len.
  * - lim may be NULL (no limits). A zero limit field means "no limit". The
@@ -26,8 +30,16 @@
  *   ("5, 5") counts as that value; differing values -> BAD_CL.
  * - Transfer-Encoding lists are read across all TE fields, in order. A
  *   request with TE must be HTTP/1.1 and end with the only "chunked" (else
- *   BAD_TE); other codings before it ("gzip, chunked") are accepted.
+ *   BAD_TE); other codings before it ("gzip, chunked") are accepted and set
+ *   HTTP_MF_TE_CODING, which the emitter keeps announcing. A coding must be
+ *   a token with optional token=token parameters (no quoted string, which
+ *   could hide a comma) in both directions, else BAD_TE.
  * - Two Host fields are refused in any version; HTTP/1.0 may have none.
+ * - With an absolute-form target that has an authority, the Host field's
+ *   value view is that authority (h1_uri_authority()): RFC 9112 3.2.2 has
+ *   the target win and a proxy send a Host made from it, so routing and
+ *   the emitted head use the host the origin will use. The target itself
+ *   is left as received.
  * - Errors inside a line are reported where found; checks needing the whole
  *   head run after the empty line, in this order: CL_TE, BAD_TE, BAD_HOST.
  * - On success every field of msg is set and its views point into buf. On 0
@@ -36,7 +48,8 @@ int h1_parse_req(const char *buf, size_t len, struct http_msg *msg,
 		 const struct h1_limits *lim);
 
 /* Same for a response head. Responses with a Transfer-Encoding not ending with
- * chunked get HTTP_MF_TE_OTHER (body until close). The status line must be
+ * chunked get HTTP_MF_TE_OTHER (body until close); any coding besides chunked
+ * sets HTTP_MF_TE_CODING as for requests. The status line must be
  * "HTTP/1.x SP 3DIGIT [SP reason]" with a status of 100..999; the reason is
  * kept as received (may be empty). Both limits give HDR_TOO_LARGE here (the
  * status line is bounded by max_reqline). No empty lines may precede it. */
@@ -75,6 +88,13 @@ static inline void h1_chunk_init(struct h1_chunk *c)
  * 0 when the line is incomplete, or BAD_HDR, BAD_CHAR or OBS_FOLD (a line
  * starting with SP/HTAB). An empty line is BAD_HDR. *hdr gets the views. */
 long h1_parse_hdr_line(const char *buf, size_t len, struct http_hdr *hdr);
+
+/* The authority of an absolute-form request target ("scheme://authority..."),
+ * without the deprecated userinfo and its "@" (RFC 9110 4.2.4): host and
+ * optional port, possibly empty. Returns 1 and sets *auth (a view into uri)
+ * when uri has one, else 0 (origin-form, asterisk-form, authority-form, or
+ * an absolute URI without "//"). */
+int h1_uri_authority(struct ist uri, struct ist *auth);
 
 /* Cheap check for callers receiving a head in small pieces, so they avoid
  * running the full parser on every read (quadratic on a slow sender): scans
@@ -128,7 +148,7 @@ const char *http_reason(int status);
 
 /* Character classes of h1_ctype[] (RFC 9110/9112 grammar). */
 #define H1_C_TCHAR 0x01   /* token character */
-#define H1_C_URI   0x02   /* request-target byte: visible ASCII 0x21..0x7E */
+#define H1_C_URI   0x02   /* request-target byte: visible ASCII 0x21..0x7E but '#' */
 #define H1_C_VAL   0x04   /* field-value byte: HTAB, SP, VCHAR, obs-text */
 #define H1_C_CTL   0x08   /* forbidden control: 0x00..0x1F but HTAB, and DEL */
 #define H1_C_HEX   0x10   /* HEXDIG */

@@ -90,8 +90,37 @@ static int is_hop_by_hop(struct ist n, const struct ist *tok, unsigned nt)
 	return 0;
 }
 
+/* Transfer-Encoding for a chunked body: the codings applied before chunked
+ * (RFC 9112 6.1: "gzip, chunked") stay announced, or the receiver would take
+ * coded bytes for the content. Fields may be several; they become one. The
+ * parser saw to it that "chunked" is last and only once. */
+static void wr_te_chunked(struct wr *w, const struct http_msg *m)
+{
+	struct ist e;
+	size_t pos;
+
+	wr_str(w, "transfer-encoding: ");
+	if (m->flags & HTTP_MF_TE_CODING) {
+		for (unsigned i = 0; i < m->nb_hdrs; i++) {
+			if (!ist_ieq(m->hdrs[i].n, "transfer-encoding"))
+				continue;
+			for (pos = 0; h1_list_next(m->hdrs[i].v, &pos, &e);) {
+				if (ist_ieq(e, "chunked"))
+					continue;
+				wr_ist(w, e);
+				wr_put(w, ", ", 2);
+			}
+		}
+	}
+	wr_str(w, "chunked\r\n");
+}
+
+/* Which framing headers a head may carry (FR_*). */
+#define FR_CL 0x1                   /* Content-Length */
+#define FR_TE 0x2                   /* Transfer-Encoding */
+
 static void wr_headers(struct wr *w, const struct http_msg *m, const struct h1_emit_opts *o,
-		       int framing)
+		       unsigned framing)
 {
 	struct ist tok[MAX_CONN_TOKENS];
 	unsigned nt = conn_tokens(m, tok);
@@ -104,20 +133,20 @@ static void wr_headers(struct wr *w, const struct http_msg *m, const struct h1_e
 		if (is_hop_by_hop(h->n, tok, nt)) {
 			/* A Transfer-Encoding we cannot rebuild (response body
 			 * delimited by close) is passed as received. */
-			if ((m->flags & HTTP_MF_TE_OTHER) && ist_ieq(h->n, "transfer-encoding"))
+			if ((framing & FR_TE) && (m->flags & HTTP_MF_TE_OTHER) &&
+			    ist_ieq(h->n, "transfer-encoding"))
 				wr_hdr(w, h->n, h->v);
 			continue;
 		}
 		wr_hdr(w, h->n, h->v);
 	}
-	if (framing) {
-		if (m->flags & HTTP_MF_CHUNKED)
-			wr_str(w, "transfer-encoding: chunked\r\n");
-		else if (m->flags & HTTP_MF_CL) {
-			wr_str(w, "content-length: ");
-			wr_u64(w, m->body_len);
-			wr_put(w, "\r\n", 2);
-		}
+	if (m->flags & HTTP_MF_CHUNKED) {
+		if (framing & FR_TE)
+			wr_te_chunked(w, m);
+	} else if ((m->flags & HTTP_MF_CL) && (framing & FR_CL)) {
+		wr_str(w, "content-length: ");
+		wr_u64(w, m->body_len);
+		wr_put(w, "\r\n", 2);
 	}
 	switch (o->conn) {
 	case H1_CONN_CLOSE:   wr_str(w, "connection: close\r\n"); break;
@@ -168,8 +197,20 @@ int h1_emit_req(struct buffer *out, const struct http_msg *m, const struct h1_em
 	wr_put(&w, " ", 1);
 	wr_ist(&w, m->uri);
 	wr_str(&w, o->version_10 ? " HTTP/1.0\r\n" : " HTTP/1.1\r\n");
-	wr_headers(&w, m, o, 1);
+	wr_headers(&w, m, o, FR_CL | FR_TE);
 	return commit(out, &w, start);
+}
+
+/* RFC 9110 8.6 and RFC 9112 6.1: a 1xx or 204 carries neither
+ * Content-Length nor Transfer-Encoding; a 304 may tell the length of what a
+ * 200 would carry, but it has no body and so no transfer coding. */
+static unsigned rsp_framing(int status)
+{
+	if (status < 200 || status == 204)
+		return 0;
+	if (status == 304)
+		return FR_CL;
+	return FR_CL | FR_TE;
 }
 
 int h1_emit_rsp(struct buffer *out, const struct http_msg *m, const struct h1_emit_opts *o)
@@ -185,8 +226,24 @@ int h1_emit_rsp(struct buffer *out, const struct http_msg *m, const struct h1_em
 	else
 		wr_str(&w, http_reason(m->status));
 	wr_put(&w, "\r\n", 2);
-	wr_headers(&w, m, o, m->status >= 200);
+	wr_headers(&w, m, o, rsp_framing(m->status));
 	return commit(out, &w, start);
+}
+
+/* The sentence of an error page: whose fault it is and what happened. */
+static const char *error_text(int status)
+{
+	switch (status) {
+	case 408: return "Your browser didn't send a complete request in time.";
+	case 500: return "An internal error occurred while handling the request.";
+	case 501: return "The server does not implement what the request needs.";
+	case 503: return "No server is available to handle this request.";
+	case 504: return "The server didn't respond in time.";
+	case 505: return "Your browser sent a request in an HTTP version this server "
+			 "does not support.";
+	}
+	return status < 500 ? "Your browser sent an invalid request." :
+			      "The server returned an invalid or incomplete response.";
 }
 
 int h1_emit_error(struct buffer *out, int status)
@@ -195,13 +252,8 @@ int h1_emit_error(struct buffer *out, int status)
 	int bl, hl;
 	const char *reason = http_reason(status);
 
-	bl = snprintf(body, sizeof(body),
-		      "<html><body><h1>%d %s</h1>\n%s\n</body></html>\n", status, reason,
-		      status == 408 ? "Your browser didn't send a complete request in time." :
-		      status < 500 ? "Your browser sent an invalid request." :
-		      status == 503 ? "No server is available to handle this request." :
-		      status == 504 ? "The server didn't respond in time." :
-		      "The server returned an invalid or incomplete response.");
+	bl = snprintf(body, sizeof(body), "<html><body><h1>%d %s</h1>\n%s\n</body></html>\n",
+		      status, reason, error_text(status));
 	hl = snprintf(head, sizeof(head),
 		      "HTTP/1.1 %d %s\r\ncontent-length: %d\r\ncache-control: no-cache\r\n"
 		      "content-type: text/html\r\nconnection: close\r\n\r\n", status, reason, bl);

@@ -23,12 +23,15 @@ struct h1_emit_opts {
  * that stays valid until the emit call returns. */
 
 /* Append a request head for the server to out. The message's framing
- * (HTTP_MF_CL / HTTP_MF_CHUNKED) decides Content-Length/Transfer-Encoding.
+ * (HTTP_MF_CL / HTTP_MF_CHUNKED) decides Content-Length/Transfer-Encoding;
+ * with HTTP_MF_TE_CODING the codings before chunked are kept, in one field.
  * Returns 0, or -1 when it does not fit (out is left unchanged). */
 int h1_emit_req(struct buffer *out, const struct http_msg *m, const struct h1_emit_opts *o);
 
 /* Append a response head for the client; same contract. Interim (1xx)
- * responses are emitted with o->conn ignored except for 101 (upgrade). */
+ * responses are emitted with o->conn ignored except for 101 (upgrade).
+ * Whatever the flags say, a 1xx or 204 gets no Content-Length and no
+ * Transfer-Encoding, and a 304 no Transfer-Encoding. */
 int h1_emit_rsp(struct buffer *out, const struct http_msg *m, const struct h1_emit_opts *o);
 
 /* Append a complete error response (short HTML body, connection: close). */

@@ -15,7 +15,7 @@
 #define IS_CTL(c)   (((c) < 0x20 && (c) != '\t') || (c) == 0x7f)
 
 #define CLS(c) ((IS_TCHAR(c) ? H1_C_TCHAR : 0) |                      \
-		((c) >= 0x21 && (c) <= 0x7e ? H1_C_URI : 0) |          \
+		((c) >= 0x21 && (c) <= 0x7e && (c) != '#' ? H1_C_URI : 0) | \
 		(IS_CTL(c) ? H1_C_CTL : H1_C_VAL) |                    \
 		(IS_HEX(c) ? H1_C_HEX : 0) |                           \
 		((c) == ' ' || (c) == '\t' ? H1_C_OWS : 0) |           \
@@ -50,6 +50,31 @@ int h1_hdr_has_token(struct ist v, const char *tok)
 		if (ist_ieq(e, tok))
 			return 1;
 	return 0;
+}
+
+int h1_uri_authority(struct ist uri, struct ist *auth)
+{
+	const char *p = uri.ptr, *e = uri.ptr + uri.len, *a, *q;
+
+	/* scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) (RFC 3986 3.1) */
+	if (p == e || !IS_ALPHA(*p))
+		return 0;
+	while (p < e && (IS_ALPHA(*p) || IS_DIGIT(*p) || *p == '+' || *p == '-' || *p == '.'))
+		p++;
+	if (e - p < 3 || memcmp(p, "://", 3))
+		return 0;
+	a = p += 3;
+	while (p < e && *p != '/' && *p != '?' && *p != '#')
+		p++;
+	for (q = p; q > a; q--) {
+		if (q[-1] == '@') {
+			a = q;
+			break;
+		}
+	}
+	auth->ptr = a;
+	auth->len = p - a;
+	return 1;
 }
 
 size_t h1_head_end(const char *buf, size_t len, size_t *from)

@@ -35,8 +35,9 @@ enum http_meth {
 #define HTTP_MF_CONN_UPGRADE 0x0020  /* Connection: upgrade token */
 #define HTTP_MF_UPGRADE      0x0040  /* Upgrade header present */
 #define HTTP_MF_EXPECT_100   0x0080  /* Expect: 100-continue */
-#define HTTP_MF_VER_11       0x0100  /* HTTP/1.1 (else 1.0) */
+#define HTTP_MF_VER_11       0x0100  /* HTTP/1.1 or a higher 1.x (else 1.0) */
 #define HTTP_MF_HAS_HOST     0x0200  /* Host header present */
+#define HTTP_MF_TE_CODING    0x0400  /* Transfer-Encoding names a coding besides chunked */
 
 /* Parse outcomes (negative). The emitter maps each to a status code. */
 enum h1_err {
@@ -45,7 +46,7 @@ enum h1_err {
 	H1_ERR_BAD_REQLINE = -1,      /* malformed request line -> 400 */
 	H1_ERR_BAD_METHOD = -2,       /* invalid method token -> 400 */
 	H1_ERR_BAD_URI = -3,          /* invalid characters in target -> 400 */
-	H1_ERR_BAD_VERSION = -4,      /* not HTTP/1.0 or HTTP/1.1 -> 505 on req, 502 on rsp */
+	H1_ERR_BAD_VERSION = -4,      /* not HTTP/1.x -> 505 on req, 502 on rsp */
 	H1_ERR_BAD_HDR = -5,          /* malformed header line / name -> 400 */
 	H1_ERR_BAD_CHAR = -6,         /* NUL, bare CR or CTL in the head -> 400 */
 	H1_ERR_OBS_FOLD = -7,         /* obs-fold line -> 400 */

@@ -680,8 +680,11 @@ static int strm_req_body(struct stream *st)
 }
 
 /* Queue the final (or switching) response head of <hlen> bytes parsed into
- * <m> for the client, log both heads and count the status. Returns 0, or
- * -1 after answering with an error. */
+ * <m> for the client, log both heads and count the status. A request head
+ * kept for a retry is dropped here: once answered, the request cannot be
+ * replayed, and after a switch (101, CONNECT 2xx) whatever follows it in
+ * sess->ibuf belongs to the tunnel. Returns 0, or -1 after answering with
+ * an error. */
 static int strm_emit_final(struct stream *st, struct http_msg *m,
 			   const struct h1_emit_opts *o, int hlen)
 {
@@ -700,6 +703,11 @@ static int strm_emit_final(struct stream *st, struct http_msg *m,
 	px_count_status(s->fe, tid, m->status);
 	if (st->be != s->fe)
 		px_count_status(st->be, tid, m->status);
+	if (st->flags & STRM_F_HEAD_KEPT) {
+		b_del(&s->ibuf, st->req_head_len);
+		b_release_if_empty(&s->ibuf);
+		st->flags &= ~STRM_F_HEAD_KEPT;
+	}
 	return 0;
 }
 
@@ -743,7 +751,8 @@ static int strm_rsp_head(struct stream *st)
 			return 1;
 		}
 		o.conn = m.status == 101 ? H1_CONN_UPGRADE : H1_CONN_NONE;
-		m.flags &= ~(HTTP_MF_CL | HTTP_MF_CHUNKED);
+		/* RFC 9110 9.3.6: no framing in a 2xx to CONNECT, none kept */
+		m.flags &= ~(HTTP_MF_CL | HTTP_MF_CHUNKED | HTTP_MF_TE_OTHER);
 		if (strm_emit_final(st, &m, &o, r) == 0)
 			st->rsp_st = RS_TUNNEL;
 		return 1;
@@ -763,9 +772,20 @@ static int strm_rsp_head(struct stream *st)
 		st->flags |= STRM_F_SRV_CLOSE;
 	if (st->rsp_bm == BM_CLOSE || st->req_st != RQ_DONE)
 		st->flags |= STRM_F_CLI_CLOSE;
-	if (st->rsp_bm == BM_CHUNKED && !(st->req_mf & HTTP_MF_VER_11)) {
-		st->flags |= STRM_F_DECHUNK | STRM_F_CLI_CLOSE;
-		m.flags &= ~HTTP_MF_CHUNKED;
+	/* RFC 9112 6.1: no Transfer-Encoding to an HTTP/1.0 client. Chunked
+	 * alone is undone (the end of the body is the close); other codings
+	 * could only go by decoding them, unannounced they would pass for
+	 * the content. */
+	if (!(st->req_mf & HTTP_MF_VER_11)) {
+		if (st->rsp_bm == BM_NONE) {
+			m.flags &= ~(HTTP_MF_CHUNKED | HTTP_MF_TE_OTHER);
+		} else if (m.flags & (HTTP_MF_TE_CODING | HTTP_MF_TE_OTHER)) {
+			strm_srv_error(st, 502, "transfer-coding an HTTP/1.0 client cannot take");
+			return 1;
+		} else if (st->rsp_bm == BM_CHUNKED) {
+			st->flags |= STRM_F_DECHUNK | STRM_F_CLI_CLOSE;
+			m.flags &= ~HTTP_MF_CHUNKED;
+		}
 	}
 	if (is_stopping())
 		st->flags |= STRM_F_CLI_CLOSE;
@@ -779,11 +799,6 @@ static int strm_rsp_head(struct stream *st)
 	o.extra = ck_extra;
 	if (strm_emit_final(st, &m, &o, r) < 0)
 		return 1;
-	if (st->flags & STRM_F_HEAD_KEPT) {
-		b_del(&s->ibuf, st->req_head_len);
-		b_release_if_empty(&s->ibuf);
-		st->flags &= ~STRM_F_HEAD_KEPT;
-	}
 	st->rsp_st = st->rsp_bm == BM_NONE ? RS_DONE : RS_BODY;
 	return 1;
 }

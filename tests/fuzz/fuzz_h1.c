@@ -76,6 +76,7 @@ static int parse(int rsp, const char *buf, size_t len, struct http_msg *m, struc
 static void check_msg(int rsp, int r, const char *buf, size_t len, const struct http_msg *m,
 		      const struct fz *f)
 {
+	struct ist auth;
 	unsigned i;
 
 	FZ_ASSERT(r <= (long)len && r >= H1_ERR_BAD_HOST);
@@ -101,6 +102,13 @@ static void check_msg(int rsp, int r, const char *buf, size_t len, const struct 
 		if (m->flags & HTTP_MF_VER_11)
 			FZ_ASSERT(m->flags & HTTP_MF_HAS_HOST);
 		FZ_ASSERT(!(m->flags & HTTP_MF_TE_OTHER));
+		if (h1_uri_authority(m->uri, &auth)) {
+			/* the Host value is the target's authority */
+			for (i = 0; i < m->nb_hdrs; i++)
+				if (ist_ieq(m->hdrs[i].n, "host"))
+					FZ_ASSERT(m->hdrs[i].v.ptr == auth.ptr &&
+						  m->hdrs[i].v.len == auth.len);
+		}
 	}
 	for (i = 0; i < m->nb_hdrs; i++) {
 		struct ist n = m->hdrs[i].n, v = m->hdrs[i].v;
@@ -112,6 +120,8 @@ static void check_msg(int rsp, int r, const char *buf, size_t len, const struct 
 	}
 	FZ_ASSERT(!((m->flags & HTTP_MF_CL) && (m->flags & (HTTP_MF_CHUNKED | HTTP_MF_TE_OTHER))));
 	FZ_ASSERT(!((m->flags & HTTP_MF_CHUNKED) && (m->flags & HTTP_MF_TE_OTHER)));
+	if (m->flags & HTTP_MF_TE_CODING)
+		FZ_ASSERT(m->flags & (HTTP_MF_CHUNKED | HTTP_MF_TE_OTHER));
 	if (m->flags & HTTP_MF_CL)
 		FZ_ASSERT(m->body_len <= (uint64_t)INT64_MAX);
 }

@@ -1,5 +1,6 @@
 """Fixtures for sluice's integration tests: the sluice process under test, the
-test origin (origin.py), a TCP echo origin and an nginx origin.
+test origin (origin.py), a TCP echo origin, a scripted raw-bytes origin
+(raworigin.py) and an nginx origin.
 
 The binary is $SLUICE_BIN (relative paths are taken from the repository root)
 or ./sluice at the repository root. $SLUICE_EXTRA_ARGS (shell words) is
@@ -21,6 +22,7 @@ from pathlib import Path
 import pytest
 
 import sluicetest as st
+from raworigin import RawOrigin
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -319,6 +321,22 @@ def origins(tmp_path):
 def origin(origins):
     """One test origin (origin.py) on a free port."""
     return origins("o1")
+
+
+@pytest.fixture
+def raw_origin():
+    """Factory: raw_origin(script, ...) -> RawOrigin (raworigin.py). The
+    i-th script plays on the i-th connection, the last one on later ones."""
+    started = []
+
+    def start(*scripts):
+        o = RawOrigin(scripts)
+        started.append(o)
+        return o
+
+    yield start
+    for o in started:
+        o.stop()
 
 
 @pytest.fixture(scope="session")

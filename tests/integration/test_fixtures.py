@@ -7,6 +7,7 @@ import subprocess
 
 import sluicetest as st
 from origin import ws_frame
+from raworigin import CLOSE, HEAD
 
 
 def test_nginx_serves_docroot(nginx):
@@ -114,6 +115,32 @@ def test_tcp_echo_half_close(origins):
     finally:
         s.close()
     assert out == b"x" * 1000 + b"BYE 1000\n"
+
+
+def test_raw_origin_records_and_replays(raw_origin):
+    """Each connection records exactly what it got and plays its script;
+    the last script plays on later connections."""
+    o = raw_origin([(HEAD, b"ONE\r\n"), (3, b"TWO"), (None, CLOSE)],
+                   [(None, b"hello"), (b"x", CLOSE)])
+    with st.Client(o.port) as c:
+        c.send(b"GET / HTTP/1.1\r\n")
+        c.send(b"\r\nabcdef")
+        assert c.read_until_close() == b"ONE\r\nTWO"
+    assert o.received(0) == b"GET / HTTP/1.1\r\n\r\nabcdef"
+    assert o.wait_finished(0)
+    for i in (1, 2):
+        with st.Client(o.port) as c:
+            assert c._exact(5) == b"hello"
+            c.send(b"yx")
+            assert c.closed_by_peer(3)
+        assert o.received(i) == b"yx"
+    assert o.count() == 3
+    with st.Client(o.port) as c:
+        c.send(b"bytes then close")
+    assert o.received(3, b"bytes then close") == b"bytes then close"
+    assert o.wait_finished(3)
+    assert o.all_received() == [b"GET / HTTP/1.1\r\n\r\nabcdef", b"yx", b"yx",
+                                b"bytes then close"]
 
 
 def test_blackhole_connect_hangs():

@@ -291,6 +291,9 @@ static void test_httpchk_config(void)
 		   "[ALERT] t.cfg:2: 'option httpchk': too many arguments");
 	EXPECT_ERR("backend b\n option httpchk G(T /\n",
 		   "[ALERT] t.cfg:2: 'option httpchk': invalid method 'G(T'");
+	/* a check sends what sluice forwards: no fragment in the target */
+	EXPECT_ERR("backend b\n option httpchk GET \"/a#b\"\n",
+		   "[ALERT] t.cfg:2: 'option httpchk': invalid URI '/a#b'");
 	EXPECT_ERR("backend b\n option allbackups now\n",
 		   "[ALERT] t.cfg:2: 'option allbackups' takes no argument");
 	EXPECT_ERR("backend b\n http-check expect status abc\n",

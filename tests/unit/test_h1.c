@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include "http/h1.h"
+#include "http/h1_emit.h"
 #include "unit.h"
 
 #define NHDR 64
@@ -110,7 +111,7 @@ static const struct pcase cases[] = {
 	RQ("GET / HTTP/1.0\r\n\r\n", OK, 0),
 	RQ("GET / HTTP/1.0\r\nHost: x\r\n\r\n", OK, HTTP_MF_HAS_HOST),
 	RQ("OPTIONS * HTTP/1.1\r\n" HOST "\r\n", OK, HH),
-	RQ("GET http://a.b:8080/p?q=1#f HTTP/1.1\r\n" HOST "\r\n", OK, HH),
+	RQ("GET http://a.b:8080/p?q=1 HTTP/1.1\r\n" HOST "\r\n", OK, HH),
 	RQ("CONNECT a.b:443 HTTP/1.1\r\nHost: a.b:443\r\n\r\n", OK, HH),
 	RQ("M-SEARCH~!#$%&'*+.^_`| /~!$&'()*+,;=:@[]{}%\"<>\\^`| HTTP/1.1\r\n" HOST "\r\n", OK, HH),
 	RQ(RL "hOsT:x\r\n\r\n", OK, HH),
@@ -124,9 +125,14 @@ static const struct pcase cases[] = {
 	RQ(RL HOST "Content-Length: 9223372036854775807\r\n\r\n", OK, HH | HTTP_MF_CL),
 	RQ(RL HOST "Transfer-Encoding: chunked\r\n\r\n", OK, HH | HTTP_MF_CHUNKED),
 	RQ(RL HOST "Transfer-Encoding: CHUNKED\r\n\r\n", OK, HH | HTTP_MF_CHUNKED),
-	RQ(RL HOST "Transfer-Encoding: gzip, chunked\r\n\r\n", OK, HH | HTTP_MF_CHUNKED),
+	RQ(RL HOST "Transfer-Encoding: gzip, chunked\r\n\r\n", OK,
+	   HH | HTTP_MF_CHUNKED | HTTP_MF_TE_CODING),
 	RQ(RL HOST "Transfer-Encoding: gzip\r\nTransfer-Encoding: ,chunked,\r\n\r\n", OK,
+	   HH | HTTP_MF_CHUNKED | HTTP_MF_TE_CODING),
+	RQ(RL HOST "Transfer-Encoding: chunked\r\nTransfer-Encoding:\r\n\r\n", OK,
 	   HH | HTTP_MF_CHUNKED),
+	RQ(RL HOST "Transfer-Encoding: x ;q=1 , chunked\r\n\r\n", OK,
+	   HH | HTTP_MF_CHUNKED | HTTP_MF_TE_CODING),
 	RQ(RL HOST "Connection: close\r\n\r\n", OK, HH | HTTP_MF_CONN_CLOSE),
 	RQ(RL HOST "Connection: Keep-Alive\r\n\r\n", OK, HH | HTTP_MF_CONN_KAL),
 	RQ(RL HOST "Connection: foo, UPGRADE\r\nUpgrade: websocket\r\n\r\n", OK,
@@ -170,12 +176,24 @@ static const struct pcase cases[] = {
 	RQ("GE\0T / HTTP/1.1\r\n\r\n", H1_ERR_BAD_METHOD, 0),
 	RQ("\xc3\xa9 / HTTP/1.1\r\n\r\n", H1_ERR_BAD_METHOD, 0),
 	RQ("GET /a\x7f HTTP/1.1\r\n\r\n", H1_ERR_BAD_URI, 0),
+	RQ("GET /a#f HTTP/1.1\r\n\r\n", H1_ERR_BAD_URI, 0),
+	RQ("GET # HTTP/1.1\r\n\r\n", H1_ERR_BAD_URI, 0),
+	RQ("GET /#", H1_ERR_BAD_URI, 0),
+	RQ("GET http://a.b:8080/p?q=1#f HTTP/1.1\r\n" HOST "\r\n", H1_ERR_BAD_URI, 0),
+	RQ("GET /abcdefghijklmnopqrstuvwxyz0123456789#f HTTP/1.1\r\n" HOST "\r\n",
+	   H1_ERR_BAD_URI, 0),
 	RQ("GET /\x80 HTTP/1.1\r\n\r\n", H1_ERR_BAD_URI, 0),
 	RQ("GET /\xff HTTP/1.1\r\n\r\n", H1_ERR_BAD_URI, 0),
 	RQ("GET /a\tb HTTP/1.1\r\n\r\n", H1_ERR_BAD_URI, 0),
 	RQ("GET /a\0b HTTP/1.1\r\n\r\n", H1_ERR_BAD_URI, 0),
 	RQ("GET /abcdefghijklmnopq\x01 HTTP/1.1\r\n\r\n", H1_ERR_BAD_URI, 0),
-	RQ("GET / HTTP/1.2\r\n\r\n", H1_ERR_BAD_VERSION, 0),
+	RQ("GET / HTTP/1.2\r\n\r\n", H1_ERR_BAD_HOST, 0),
+	RQ("GET / HTTP/1.2\r\nHost: x\r\n\r\n", OK, HH),
+	RQ("GET / HTTP/1.9\r\nHost: x\r\n\r\n", OK, HH),
+	RQ("GET / HTTP/1.a\r\nHost: x\r\n\r\n", H1_ERR_BAD_REQLINE, 0),
+	RQ("GET / HTTP/1.\r\nHost: x\r\n\r\n", H1_ERR_BAD_REQLINE, 0),
+	RQ("GET / HTTP/3.1\r\n\r\n", H1_ERR_BAD_VERSION, 0),
+	RQ("GET / HTTP/1.2 \r\n\r\n", H1_ERR_BAD_REQLINE, 0),
 	RQ("GET / HTTP/2.0\r\n\r\n", H1_ERR_BAD_VERSION, 0),
 	RQ("GET / HTTP/0.9\r\n\r\n", H1_ERR_BAD_VERSION, 0),
 	RQ("GET / HTTP/1.1\rX\r\n\r\n", H1_ERR_BAD_CHAR, 0),
@@ -233,6 +251,10 @@ static const struct pcase cases[] = {
 	   H1_ERR_BAD_TE, 0),
 	RQ(RL HOST "Transfer-Encoding: chunked;q=1\r\n\r\n", H1_ERR_BAD_TE, 0),
 	RQ(RL HOST "Transfer-Encoding: xchunked\r\n\r\n", H1_ERR_BAD_TE, 0),
+	RQ(RL HOST "Transfer-Encoding: x;q=\"a, chunked\"\r\n\r\n", H1_ERR_BAD_TE, 0),
+	RQ(RL HOST "Transfer-Encoding: x;q=\"a, b\", chunked\r\n\r\n", H1_ERR_BAD_TE, 0),
+	RQ(RL HOST "Transfer-Encoding: ;x, chunked\r\n\r\n", H1_ERR_BAD_TE, 0),
+	RQ(RL HOST "Transfer-Encoding: g/zip, chunked\r\n\r\n", H1_ERR_BAD_TE, 0),
 	RQ("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", H1_ERR_BAD_TE, 0),
 	RQ(RL "\r\n", H1_ERR_BAD_HOST, 0),
 	RQ(RL "X: y\r\n\r\n", H1_ERR_BAD_HOST, 0),
@@ -246,11 +268,17 @@ static const struct pcase cases[] = {
 	RS("HTTP/1.0 404 Not Found\n\n", OK, 0),
 	RS("HTTP/1.1 999 \xe9t\xe9\tx\r\nServer: y\r\n\r\n", OK, V11),
 	RS("HTTP/1.1 100 Continue\r\n\r\n", OK, V11),
+	RS("HTTP/1.2 200 OK\r\n\r\n", OK, V11),
+	RS("HTTP/1.9 200 OK\r\nConnection: close\r\n\r\n", OK, V11 | HTTP_MF_CONN_CLOSE),
 	RS("HTTP/1.1 204 No Content\r\nContent-Length: 7\r\n\r\n", OK, V11 | HTTP_MF_CL),
 	RS("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", OK, V11 | HTTP_MF_CHUNKED),
-	RS("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", OK, V11 | HTTP_MF_TE_OTHER),
+	RS("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", OK,
+	   V11 | HTTP_MF_TE_OTHER | HTTP_MF_TE_CODING),
 	RS("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", OK,
-	   V11 | HTTP_MF_TE_OTHER),
+	   V11 | HTTP_MF_TE_OTHER | HTTP_MF_TE_CODING),
+	RS("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", OK,
+	   V11 | HTTP_MF_CHUNKED | HTTP_MF_TE_CODING),
+	RS("HTTP/1.1 200 OK\r\nTransfer-Encoding:\r\n\r\n", OK, V11 | HTTP_MF_TE_OTHER),
 	RS("HTTP/1.1 101 Switching\r\nConnection: upgrade\r\nUpgrade: h2c\r\n\r\n", OK,
 	   V11 | HTTP_MF_CONN_UPGRADE | HTTP_MF_UPGRADE),
 	RS("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\n\r\n", OK, HTTP_MF_CONN_KAL),
@@ -273,6 +301,8 @@ static const struct pcase cases[] = {
 	RS("\r\nHTTP/1.1 200 OK\r\n\r\n", H1_ERR_BAD_STATUS, 0),
 	RS("ICY 200 OK\r\n\r\n", H1_ERR_BAD_STATUS, 0),
 	RS("HTTP/2.0 200 OK\r\n\r\n", H1_ERR_BAD_VERSION, 0),
+	RS("HTTP/0.9 200 OK\r\n\r\n", H1_ERR_BAD_VERSION, 0),
+	RS("HTTP/1.x 200 OK\r\n\r\n", H1_ERR_BAD_STATUS, 0),
 	RS("HTTP/1.1 200 O\x01K\r\n\r\n", H1_ERR_BAD_CHAR, 0),
 	RS("HTTP/1.1 200 OK\rX\r\n\r\n", H1_ERR_BAD_CHAR, 0),
 	RS("HTTP/1.1 200 OK\r\nX: a\r\n b\r\n\r\n", H1_ERR_OBS_FOLD, 0),
@@ -282,6 +312,7 @@ static const struct pcase cases[] = {
 	RS("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
 	   H1_ERR_BAD_CL, 0),
 	RS("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, chunked\r\n\r\n", H1_ERR_BAD_TE, 0),
+	RS("HTTP/1.1 200 OK\r\nTransfer-Encoding: \"gzip\"\r\n\r\n", H1_ERR_BAD_TE, 0),
 };
 
 static void test_cases(void)
@@ -359,6 +390,66 @@ static void test_views(void)
 		r = parse(0, b, sizeof(b) - 1, &m, h, NHDR, NULL);
 		CHECK(r == sizeof(b) - 1 && m.body_len == 9223372036854775807ULL);
 	}
+}
+
+/* The authority of an absolute-form target, and the Host it makes. */
+static void test_absolute_host(void)
+{
+	static const struct { const char *uri, *auth; } t[] = {
+		{ "http://a.example/x", "a.example" },
+		{ "HTTPS://A.example:8443", "A.example:8443" },
+		{ "http://u:p@a.example:81/x@y", "a.example:81" },
+		{ "http://u@v@a.example?q", "a.example" },
+		{ "http://[::1]:80/", "[::1]:80" },
+		{ "http:///x", "" },
+		{ "http://", "" },
+		{ "coap+tcp.x-1://h/", "h" },
+		{ "/x", NULL },
+		{ "*", NULL },
+		{ "a.example:443", NULL },
+		{ "urn:a:b", NULL },
+		{ "http:/a/b", NULL },
+		{ "1http://a/", NULL },
+		{ "ht~tp://a/", NULL },
+		{ "", NULL },
+	};
+	struct http_hdr h[NHDR];
+	struct http_msg m;
+	struct ist a;
+	char buf[256];
+	int n;
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct ist u = { t[i].uri, strlen(t[i].uri) };
+		int got = h1_uri_authority(u, &a);
+
+		if (!CHECK_INT(got, t[i].auth != NULL))
+			printf("  uri \"%s\"\n", t[i].uri);
+		if (got && t[i].auth)
+			CHECK(view_is(a, t[i].auth) && a.ptr >= u.ptr && a.ptr + a.len <= u.ptr + u.len);
+	}
+
+	/* the Host value is the authority, wherever the field is */
+	n = snprintf(buf, sizeof(buf), "GET http://u@a.example:8080/p HTTP/1.1\r\n"
+		     "X: 1\r\nHOST: b.example\r\n\r\n");
+	CHECK_INT(parse(0, buf, n, &m, h, NHDR, &deflim), n);
+	CHECK(view_is(h[1].n, "HOST") && view_is(h[1].v, "a.example:8080"));
+	CHECK(view_is(m.uri, "http://u@a.example:8080/p") && view_is(h[0].v, "1"));
+	check_prefixes(0, buf, n, NHDR, &deflim, __FILE__, __LINE__);
+	n = snprintf(buf, sizeof(buf), "GET http://a.example HTTP/1.0\r\nHost: b\r\n\r\n");
+	CHECK_INT(parse(0, buf, n, &m, h, NHDR, &deflim), n);
+	CHECK(view_is(h[0].v, "a.example"));
+	/* no Host to replace in HTTP/1.0: none is added */
+	n = snprintf(buf, sizeof(buf), "GET http://a.example/ HTTP/1.0\r\nX: y\r\n\r\n");
+	CHECK_INT(parse(0, buf, n, &m, h, NHDR, &deflim), n);
+	CHECK(m.nb_hdrs == 1 && view_is(h[0].v, "y"));
+	/* other forms keep the Host received */
+	n = snprintf(buf, sizeof(buf), "CONNECT a.example:443 HTTP/1.1\r\nHost: b:443\r\n\r\n");
+	CHECK_INT(parse(0, buf, n, &m, h, NHDR, &deflim), n);
+	CHECK(view_is(h[0].v, "b:443"));
+	n = snprintf(buf, sizeof(buf), "GET /http://a/ HTTP/1.1\r\nHost: b\r\n\r\n");
+	CHECK_INT(parse(0, buf, n, &m, h, NHDR, &deflim), n);
+	CHECK(view_is(h[0].v, "b"));
 }
 
 static void test_methods(void)
@@ -853,7 +944,7 @@ static void test_helpers(void)
 		int ctl = (c < 32 && c != '\t') || c == 127;
 
 		CHECK_INT(!!(h1_ctype[c] & H1_C_TCHAR), tchar);
-		CHECK_INT(!!(h1_ctype[c] & H1_C_URI), c > 32 && c < 127);
+		CHECK_INT(!!(h1_ctype[c] & H1_C_URI), c > 32 && c < 127 && c != '#');
 		CHECK_INT(!!(h1_ctype[c] & H1_C_VAL), !ctl);
 		CHECK_INT(!!(h1_ctype[c] & H1_C_CTL), ctl);
 		CHECK_INT(!!(h1_ctype[c] & H1_C_HEX), hex);
@@ -944,6 +1035,98 @@ static void test_helpers(void)
 	CHECK(!strcmp(http_reason(-1), "Unknown"));
 }
 
+/* ---- emitter ---- */
+
+/* Parse the head `in` (a response when rsp), emit it with no option set
+ * and compare with `want` byte for byte. */
+static void check_emit(int rsp, const char *in, const char *want, int line)
+{
+	static const struct h1_emit_opts o = { .conn = H1_CONN_NONE };
+	struct http_hdr h[NHDR];
+	struct http_msg m;
+	char area[1024];
+	struct buffer b = { area, sizeof(area), 0, 0 };
+	int r = parse(rsp, in, strlen(in), &m, h, NHDR, NULL);
+
+	CHECK_INT_AT(r, strlen(in), __FILE__, line);
+	if (r <= 0)
+		return;
+	CHECK_INT_AT(rsp ? h1_emit_rsp(&b, &m, &o) : h1_emit_req(&b, &m, &o), 0, __FILE__, line);
+	if (!CHECK_AT(b.data == strlen(want) && !memcmp(area, want, b.data), __FILE__, line))
+		printf("  emitted: \"%.*s\"\n", (int)b.data, area);
+}
+
+#define EMIT_RQ(in, want) check_emit(0, in, want, __LINE__)
+#define EMIT_RS(in, want) check_emit(1, in, want, __LINE__)
+
+static void test_emit(void)
+{
+	/* codings before chunked stay announced, in one field */
+	EMIT_RQ("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
+		"POST / HTTP/1.1\r\nHost: x\r\ntransfer-encoding: chunked\r\n\r\n");
+	EMIT_RQ("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+		"POST / HTTP/1.1\r\nHost: x\r\ntransfer-encoding: gzip, chunked\r\n\r\n");
+	EMIT_RQ("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\nHost: x\r\n"
+		"Transfer-Encoding: ,br ;q=1 , chunked\r\nTransfer-Encoding:\r\n\r\n",
+		"POST / HTTP/1.1\r\nHost: x\r\ntransfer-encoding: gzip, br ;q=1, chunked\r\n\r\n");
+	EMIT_RS("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+		"HTTP/1.1 200 OK\r\ntransfer-encoding: gzip, chunked\r\n\r\n");
+	/* a body until close keeps its codings as received */
+	EMIT_RS("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n");
+
+	/* no framing headers on a 1xx or 204; a 304 keeps Content-Length only */
+	EMIT_RS("HTTP/1.1 204 No Content\r\nContent-Length: 5\r\nX: 1\r\n\r\n",
+		"HTTP/1.1 204 No Content\r\nX: 1\r\n\r\n");
+	EMIT_RS("HTTP/1.1 204 No Content\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+		"HTTP/1.1 204 No Content\r\n\r\n");
+	EMIT_RS("HTTP/1.1 204 No Content\r\nTransfer-Encoding: gzip\r\n\r\n",
+		"HTTP/1.1 204 No Content\r\n\r\n");
+	EMIT_RS("HTTP/1.1 103 Early Hints\r\nTransfer-Encoding: gzip\r\nLink: </a>\r\n\r\n",
+		"HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n");
+	EMIT_RS("HTTP/1.1 103 Early Hints\r\nContent-Length: 0\r\n\r\n",
+		"HTTP/1.1 103 Early Hints\r\n\r\n");
+	EMIT_RS("HTTP/1.1 100 Continue\r\nTransfer-Encoding: chunked\r\n\r\n",
+		"HTTP/1.1 100 Continue\r\n\r\n");
+	EMIT_RS("HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\n\r\n",
+		"HTTP/1.1 304 Not Modified\r\ncontent-length: 5\r\n\r\n");
+	EMIT_RS("HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: chunked\r\n\r\n",
+		"HTTP/1.1 304 Not Modified\r\n\r\n");
+	EMIT_RS("HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: gzip\r\n\r\n",
+		"HTTP/1.1 304 Not Modified\r\n\r\n");
+	EMIT_RS("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n",
+		"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n");
+	EMIT_RS("HTTP/1.1 205 Reset Content\r\nContent-Length: 0\r\n\r\n",
+		"HTTP/1.1 205 Reset Content\r\ncontent-length: 0\r\n\r\n");
+
+	/* error pages: the sentence blames the right side */
+	{
+		static const struct { int status; const char *text; } t[] = {
+			{ 400, "Your browser sent an invalid request." },
+			{ 408, "Your browser didn't send a complete request in time." },
+			{ 431, "Your browser sent an invalid request." },
+			{ 500, "An internal error occurred" },
+			{ 502, "The server returned an invalid or incomplete response." },
+			{ 503, "No server is available" },
+			{ 505, "Your browser sent a request in an HTTP version this server "
+			       "does not support." },
+		};
+		char area[1024];
+
+		for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+			struct buffer b = { area, sizeof(area) - 1, 0, 0 };
+			char *body;
+
+			CHECK_INT(h1_emit_error(&b, t[i].status), 0);
+			area[b.data] = 0;
+			body = strstr(area, "\r\n\r\n");
+			CHECK(body && strstr(body, t[i].text));
+			CHECK(body && strtol(strstr(area, "content-length: ") + 16, NULL, 10) ==
+				      (long)strlen(body + 4));
+		}
+	}
+}
+
 /* A Chrome-like navigation request of about 400 bytes. */
 static const char bench_req[] =
 	"GET /products/list?page=3&sort=price HTTP/1.1\r\n"
@@ -1003,6 +1186,7 @@ int main(int argc, char **argv)
 
 	test_cases();
 	test_views();
+	test_absolute_host();
 	test_methods();
 	test_pipeline();
 	test_limits();
@@ -1011,6 +1195,7 @@ int main(int argc, char **argv)
 	test_chunked();
 	test_chunk_bare_lf();
 	test_helpers();
+	test_emit();
 	for (k = 1; k <= 16; k++)
 		if (!CHECK(seen_err & (1u << k)))
 			printf("  error %d (%s) never produced\n", -k, h1_err_str(-k));
