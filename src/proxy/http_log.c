@@ -136,7 +136,7 @@ void hlog_req(struct stream *st, const char *head, size_t len)
 void hlog_bereq(struct stream *st, int reused)
 {
 	const char *head = st->req_out.area + st->req_out.head;
-	struct server *srv = st->srv;
+	struct server *srv = st->bk.srv;
 	struct slog_multi m;
 	size_t len;
 
@@ -145,12 +145,12 @@ void hlog_bereq(struct stream *st, int reused)
 		return;
 	st->bvxid = slog_vxid();
 	len = head_trim(head, st->breq_hlen);
-	if (!slog_multi_open(&m, st->bvxid, head_room(len) + strlen(st->be->id) +
+	if (!slog_multi_open(&m, st->bvxid, head_room(len) + strlen(st->bk.be->id) +
 			     strlen(srv->id) + sizeof(srv->addr_log)))
 		return;
 	slog_multi_begin(&m, SL_F_BACKEND, "bereq %u fetch", st->vxid);
 	slog_multi_text(&m, SL_TAG_Backend);
-	slog_multi_puts(&m, st->be->id);
+	slog_multi_puts(&m, st->bk.be->id);
 	slog_multi_put(&m, " ", 1);
 	slog_multi_puts(&m, srv->id);
 	slog_multi_put(&m, " ", 1);
@@ -167,10 +167,10 @@ void hlog_connected(struct stream *st)
 {
 	uint64_t now = hlog_now(), ms = since(now, st->t_connect) / 1000;
 
-	st->be->ctr[tid].t_connect_ms += ms;
-	st->be->ctr[tid].t_connect_cnt++;
-	st->srv->ctr[tid].t_connect_ms += ms;
-	st->srv->ctr[tid].t_connect_cnt++;
+	st->bk.be->ctr[tid].t_connect_ms += ms;
+	st->bk.be->ctr[tid].t_connect_cnt++;
+	st->bk.srv->ctr[tid].t_connect_ms += ms;
+	st->bk.srv->ctr[tid].t_connect_cnt++;
 	if (slog_active() && st->bvxid)
 		slog_ts(st->bvxid, "Connected", now, st->t_start, st->t_connect);
 	st->t_connect = now;
@@ -182,10 +182,10 @@ void hlog_first_byte(struct stream *st)
 
 	st->t_fetch = hlog_now();
 	ms = since(st->t_fetch, st->t_req) / 1000;
-	st->be->ctr[tid].t_ttfb_ms += ms;
-	st->be->ctr[tid].t_ttfb_cnt++;
-	st->srv->ctr[tid].t_ttfb_ms += ms;
-	st->srv->ctr[tid].t_ttfb_cnt++;
+	st->bk.be->ctr[tid].t_ttfb_ms += ms;
+	st->bk.be->ctr[tid].t_ttfb_cnt++;
+	st->bk.srv->ctr[tid].t_ttfb_ms += ms;
+	st->bk.srv->ctr[tid].t_ttfb_cnt++;
 }
 
 /* A head and the Timestamp after it, as one record. */
@@ -258,12 +258,12 @@ void hlog_end(struct stream *st)
 
 	s->fe->ctr[tid].t_total_ms += ms;
 	s->fe->ctr[tid].t_total_cnt++;
-	if (st->be && st->be != s->fe) {
-		st->be->ctr[tid].t_total_ms += ms;
-		st->be->ctr[tid].t_total_cnt++;
+	if (st->bk.be && st->bk.be != s->fe) {
+		st->bk.be->ctr[tid].t_total_ms += ms;
+		st->bk.be->ctr[tid].t_total_cnt++;
 	}
-	if (st->srv && st->status)
-		st->srv->ctr[tid].rsp[st->status / 100 <= 5 ? st->status / 100 : 0]++;
+	if (st->bk.srv && st->status)
+		st->bk.srv->ctr[tid].rsp[st->status / 100 <= 5 ? st->status / 100 : 0]++;
 	if (!slog_active() || !st->vxid)
 		return;
 	if (st->bvxid) {

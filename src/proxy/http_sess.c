@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "proxy/proxy.h"
+#include "proxy/backend.h"
 #include "proxy/stream-t.h"
 #include "proxy/http_log.h"
 #include "proxy/cookie.h"
@@ -86,7 +87,6 @@ void http_sess_accept_conn(struct listener *li, struct conn *cli)
 }
 
 static void strm_free(struct stream **ps);
-static void strm_release_server(struct stream *st);
 
 static void sess_free(struct h1_sess *s, const char *why)
 {
@@ -143,6 +143,7 @@ static struct stream *strm_new(struct h1_sess *s)
 	memset(st, 0, sizeof(*st));
 	st->magic = STRM_MAGIC;
 	st->sess = s;
+	be_init(&st->bk, NULL, &s->task);       /* the backend comes with the request */
 	st->req_st = RQ_DONE;
 	st->rsp_st = RS_HEAD;
 	st->srv_act = now_ms;
@@ -156,7 +157,7 @@ static void strm_free(struct stream **ps)
 
 	CHECK_OBJ(st, STRM_MAGIC);
 	hlog_end(st);
-	strm_release_server(st);
+	be_release(&st->bk);
 	conn_free(&st->srvc);
 	st->req_out.data = st->rsp_in.data = st->rsp_out.data = 0;
 	b_release(&st->req_out);
@@ -193,44 +194,18 @@ static void strm_error(struct stream *st, int status, const char *why)
 	st->status = status;
 	st->flags |= STRM_F_RSP_STARTED;
 	px_count_status(s->fe, tid, status);
-	if (st->be && st->be != s->fe)
-		px_count_status(st->be, tid, status);
+	if (st->bk.be && st->bk.be != s->fe)
+		px_count_status(st->bk.be, tid, status);
 }
 
-/* Give the stream a server with a free slot: the algorithm's choice, or,
- * when that one is at maxconn, the next choices; when every server is full
- * the stream queues on the backend. <avoid> is a server not to pick again
- * if another is usable (redispatch). Returns 0 (st->srv set with a slot,
- * or STRM_F_QUEUED), -1 after answering 503. */
+/* A server with a slot for the stream, or a place in the queue (see
+ * be_assign()). Returns 0, or -1 after answering 503. */
 static int strm_assign(struct stream *st, const struct lb_req *lr, struct server *avoid)
 {
-	struct proxy *be = st->be;
-	struct server *srv = NULL;
-
-	for (unsigned n = 0; n <= be->nb_srv; n++) {
-		srv = lb_pick(be, lr);
-		if (!srv)
-			break;
-		if (srv == avoid && n < be->nb_srv)
-			continue;
-		if (srv_take_slot(srv)) {
-			st->srv = srv;
-			st->flags |= STRM_F_SLOT;
-			srv->ctr[tid].requests++;
-			return 0;
-		}
-	}
-	if (!srv) {
-		be->ctr[tid].no_srv++;
-		strm_error(st, 503, "no server available");
-		return -1;
-	}
-	/* all full: wait for a slot on any server */
-	st->pc.task = &st->sess->task;
-	st->pc.tid = tid;
-	queue_add(be, NULL, &st->pc);
-	st->flags |= STRM_F_QUEUED;
-	return 0;
+	if (be_assign(&st->bk, lr, avoid) == 0)
+		return 0;
+	strm_error(st, 503, "no server available");
+	return -1;
 }
 
 static __thread char ck_scratch[4096];
@@ -238,78 +213,46 @@ static __thread struct http_hdr ck_extra[2];
 
 /* Cookie persistence: the server the client's cookie names takes the
  * request, waiting in its own queue when full (up to maxqueue; beyond, the
- * algorithm picks another). Returns 0 (st->srv set, queued, or no
- * persistence: st->srv NULL), -1 after an error answer. */
+ * algorithm picks another). Returns 0 (a server or a queue, or no
+ * persistence: st->bk.srv NULL and not queued). */
 static int strm_persist(struct stream *st, struct http_msg *m)
 {
 	struct server *srv;
 
-	if (!st->be->ck.name || !(srv = cookie_req(st->be, m, ck_scratch, sizeof(ck_scratch))))
+	if (!st->bk.be->ck.name || !(srv = cookie_req(st->bk.be, m, ck_scratch, sizeof(ck_scratch))))
 		return 0;
 	st->flags |= STRM_F_CK_VALID;
-	if (srv_take_slot(srv)) {
-		st->srv = srv;
-		st->flags |= STRM_F_SLOT;
-		srv->ctr[tid].requests++;
-		return 0;
-	}
-	st->pc.task = &st->sess->task;
-	st->pc.tid = tid;
-	if (queue_add(st->be, srv, &st->pc) == 0)
-		st->flags |= STRM_F_QUEUED;
-	else
+	if (be_assign_to(&st->bk, srv) < 0)
 		st->flags &= ~STRM_F_CK_VALID;    /* redispatched: a new cookie follows */
 	return 0;
 }
 
-static void strm_release_server(struct stream *st)
-{
-	if (st->flags & STRM_F_QUEUED)
-		queue_cancel(st->be, &st->pc);
-	if (st->flags & STRM_F_SLOT)
-		srv_release_slot(st->srv);
-	st->flags &= ~(STRM_F_QUEUED | STRM_F_SLOT);
-}
-
 static void strm_srv_error(struct stream *st, int status, const char *why);
 
-/* A connection attempt failed. Retry after a turn-around of
- * min(timeout connect, 1 s) up to "retries" times, the last time on
- * another server with "option redispatch"; then answer 503. */
+/* A connection attempt failed: retried or answered 503 (be_conn_failed()). */
 static void strm_conn_fail(struct stream *st, const char *why)
 {
-	struct proxy *be = st->be;
-	unsigned turn = be->timeout.connect && be->timeout.connect < 1000 ? be->timeout.connect : 1000;
+	int r;
 
 	conn_free(&st->srvc);
-	st->srv->ctr[tid].connect_errors++;
-	if (st->conn_retries >= be->retries) {
+	r = be_conn_failed(&st->bk);
+	if (r == 0)
 		strm_srv_error(st, 503, why);
-		return;
-	}
-	st->conn_retries++;
-	hlog_error(st, "connect", why);
-	if ((be->options & PX_O_REDISPATCH) && st->conn_retries == be->retries && be->nb_srv > 1) {
-		struct server *old = st->srv;
-		struct lb_req lr = { 0 };
-
-		strm_release_server(st);
-		if (strm_assign(st, &lr, old) < 0)
-			return;
-	}
-	st->retry_exp = now_ms + turn;
-	st->flags |= STRM_F_RETRY;
+	else if (r < 0)
+		strm_error(st, 503, "no server available");
+	else
+		hlog_error(st, "connect", why);
 }
 
 /* Open or reuse a server connection. Returns 0, or -1 (error answered). */
 static int strm_connect(struct stream *st)
 {
-	struct server *srv = st->srv;
+	struct server *srv = st->bk.srv;
 	struct conn *c = NULL;
 
 	if (st->sess->priv) {
 		/* http-reuse never: only this client's own previous connection */
-		if (st->sess->priv->srv == srv && !st->reuse_retried && !st->conn_retries &&
+		if (st->sess->priv->srv == srv && !st->reuse_retried && !st->bk.conn_retries &&
 		    !(st->flags & STRM_F_UPGRADE)) {
 			c = st->sess->priv;
 			c->flags = CO_FL_SERVER | CO_FL_REUSED | CO_FL_WR_READY |
@@ -320,25 +263,22 @@ static int strm_connect(struct stream *st)
 	}
 	st->pp_len = st->pp_off = 0;
 	/* a connection that carried a PROXY header belongs to its client */
-	if (!c && !(st->flags & STRM_F_UPGRADE) && !st->reuse_retried && !st->conn_retries &&
+	if (!c && !(st->flags & STRM_F_UPGRADE) && !st->reuse_retried && !st->bk.conn_retries &&
 	    !srv->proxy_proto)
 		c = srv_take_idle(srv, &st->sess->task, st->sess->nb_req > 1);
 	if (c) {
 		srv->ctr[tid].reused++;
 	} else {
-		c = conn_new_connect_src(&srv->addr, srv->addrlen, srv->source, &st->sess->task);
+		c = be_connect(&st->bk, &st->sess->task);
 		if (!c) {
 			strm_conn_fail(st, strerror(errno));
 			return -1;
 		}
-		c->srv = srv;
-		srv->ctr[tid].conns++;
 		if (srv->proxy_proto) {
 			int n = proxy_proto_build_conn(srv, st->sess->cli, st->pp_hdr, sizeof(st->pp_hdr));
 
 			st->pp_len = n > 0 ? (uint8_t)n : 0;
 		}
-		st->connect_exp = tick_add(now_ms, st->be->timeout.connect);
 	}
 	st->srvc = c;
 	st->down_gen = check_srv_down_gen(srv);
@@ -352,7 +292,7 @@ static int strm_connect(struct stream *st)
 static int strm_emit_req(struct stream *st, const struct http_msg *m)
 {
 	struct h1_sess *s = st->sess;
-	struct proxy *fe = s->fe, *be = st->be;
+	struct proxy *fe = s->fe, *be = st->bk.be;
 	struct h1_emit_opts o = { .conn = H1_CONN_NONE };
 	char addr[64];
 	unsigned opts = fe->options | be->options;
@@ -431,15 +371,15 @@ static int strm_start(struct h1_sess *s, struct http_msg *m, int len)
 		st->req_bm = BM_CL, st->req_left = m->body_len;
 	st->req_st = st->req_bm == BM_NONE ? RQ_DONE : RQ_BODY;
 
-	st->be = px_select_backend(fe);
-	if (!st->be) {
+	st->bk.be = px_select_backend(fe);
+	if (!st->bk.be) {
 		fe->ctr[tid].req_rejected++;
 		b_del(&s->ibuf, len);
 		strm_error(st, 503, "no backend");
 		return 0;
 	}
-	if (st->be != fe)
-		st->be->ctr[tid].requests++;
+	if (st->bk.be != fe)
+		st->bk.be->ctr[tid].requests++;
 	{
 		struct sockaddr_storage src;
 		struct lb_req lr = { .msg = m };
@@ -448,7 +388,7 @@ static int strm_start(struct h1_sess *s, struct http_msg *m, int len)
 			memcpy(&src, &s->cli->peer, sizeof(s->cli->peer));
 			lr.src = &src;
 		}
-		if (strm_persist(st, m) < 0 || (!st->srv && !(st->flags & STRM_F_QUEUED) &&
+		if (strm_persist(st, m) < 0 || (!st->bk.srv && !(st->bk.flags & BE_F_QUEUED) &&
 						 strm_assign(st, &lr, NULL) < 0)) {
 			b_del(&s->ibuf, len);
 			return 0;
@@ -469,7 +409,7 @@ static int strm_start(struct h1_sess *s, struct http_msg *m, int len)
 		b_del(&s->ibuf, len);
 		b_release_if_empty(&s->ibuf);
 	}
-	if (!(st->flags & STRM_F_QUEUED))
+	if (!(st->bk.flags & BE_F_QUEUED))
 		strm_connect(st);
 	return 0;
 }
@@ -500,15 +440,15 @@ static void strm_srv_error(struct stream *st, int status, const char *why)
 	if (status == 502 && strm_retry(st) == 0)
 		return;
 	if (status == 504) {
-		st->be->ctr[tid].srv_timeouts++;
-		if (st->srv)
-			st->srv->ctr[tid].timeouts++;
+		st->bk.be->ctr[tid].srv_timeouts++;
+		if (st->bk.srv)
+			st->bk.srv->ctr[tid].timeouts++;
 	} else if (status == 503) {
-		st->be->ctr[tid].no_srv++;
+		st->bk.be->ctr[tid].no_srv++;
 	} else {
-		st->be->ctr[tid].srv_errors++;
-		if (st->srv)
-			st->srv->ctr[tid].resp_errors++;
+		st->bk.be->ctr[tid].srv_errors++;
+		if (st->bk.srv)
+			st->bk.srv->ctr[tid].resp_errors++;
 	}
 	strm_error(st, status, NULL);
 }
@@ -701,8 +641,8 @@ static int strm_emit_final(struct stream *st, struct http_msg *m,
 	st->status = m->status;
 	st->flags |= STRM_F_RSP_STARTED;
 	px_count_status(s->fe, tid, m->status);
-	if (st->be != s->fe)
-		px_count_status(st->be, tid, m->status);
+	if (st->bk.be != s->fe)
+		px_count_status(st->bk.be, tid, m->status);
 	if (st->flags & STRM_F_HEAD_KEPT) {
 		b_del(&s->ibuf, st->req_head_len);
 		b_release_if_empty(&s->ibuf);
@@ -793,8 +733,8 @@ static int strm_rsp_head(struct stream *st)
 		o.conn = H1_CONN_CLOSE;
 	else if (!(st->req_mf & HTTP_MF_VER_11))
 		o.conn = H1_CONN_KAL;
-	if (st->be->ck.name)
-		o.nb_extra = cookie_rsp(st->be, st->srv, !!(st->flags & STRM_F_CK_VALID), &m,
+	if (st->bk.be->ck.name)
+		o.nb_extra = cookie_rsp(st->bk.be, st->bk.srv, !!(st->flags & STRM_F_CK_VALID), &m,
 					ck_extra, ck_scratch, sizeof(ck_scratch));
 	o.extra = ck_extra;
 	if (strm_emit_final(st, &m, &o, r) < 0)
@@ -810,21 +750,15 @@ static int strm_srv_side(struct stream *st)
 	int progress = 0;
 	ssize_t n;
 
-	if (st->flags & STRM_F_QUEUED) {
-		struct server *srv = queue_granted(&st->pc);
-
-		if (!srv)
+	if (st->bk.flags & BE_F_QUEUED) {
+		if (!be_granted(&st->bk))
 			return 0;
-		st->flags = (st->flags & ~(STRM_F_QUEUED | STRM_F_RETRY)) | STRM_F_SLOT;
-		st->srv = srv;
-		srv->ctr[tid].requests++;
 		strm_connect(st);
 		return 1;
 	}
-	if (st->flags & STRM_F_RETRY) {
-		if (now_ms < st->retry_exp || (st->flags & STRM_F_QUEUED))
+	if (st->bk.flags & BE_F_RETRY) {
+		if (!be_retry_due(&st->bk))
 			return 0;
-		st->flags &= ~STRM_F_RETRY;
 		strm_connect(st);
 		return 1;
 	}
@@ -857,8 +791,8 @@ static int strm_srv_side(struct stream *st)
 			break;
 		b_del(&st->req_out, (uint32_t)n);
 		st->srv_act = now_ms;
-		st->srv->ctr[tid].bytes_out += (uint64_t)n;
-		st->be->ctr[tid].bytes_out += (uint64_t)n;
+		st->bk.srv->ctr[tid].bytes_out += (uint64_t)n;
+		st->bk.be->ctr[tid].bytes_out += (uint64_t)n;
 		progress = 1;
 	}
 	if (c->flags & CO_FL_ERROR && !(st->flags & STRM_F_SRV_BYTES)) {
@@ -889,8 +823,8 @@ static int strm_srv_side(struct stream *st)
 			hlog_first_byte(st);
 		st->flags |= STRM_F_SRV_BYTES;
 		st->srv_act = now_ms;
-		st->srv->ctr[tid].bytes_in += (uint64_t)n;
-		st->be->ctr[tid].bytes_in += (uint64_t)n;
+		st->bk.srv->ctr[tid].bytes_in += (uint64_t)n;
+		st->bk.be->ctr[tid].bytes_in += (uint64_t)n;
 		progress = 1;
 		if (st->rsp_st == RS_HEAD || st->rsp_in.data == st->rsp_in.size)
 			break;
@@ -903,8 +837,8 @@ static int strm_srv_side(struct stream *st)
 				   &st->rsp_left, &st->rsp_chk, !!(st->flags & STRM_F_DECHUNK), &done);
 
 		if (r < 0) {
-			st->be->ctr[tid].srv_errors++;
-			st->srv->ctr[tid].resp_errors++;
+			st->bk.be->ctr[tid].srv_errors++;
+			st->bk.srv->ctr[tid].resp_errors++;
 			hlog_error(st, "server", "bad chunked response body");
 			st->flags |= STRM_F_ABORT;
 			return 1;
@@ -921,8 +855,8 @@ static int strm_srv_side(struct stream *st)
 			} else {
 				/* truncated: the client must see the cut */
 				hlog_error(st, "server", "response body truncated");
-				st->be->ctr[tid].srv_errors++;
-				st->srv->ctr[tid].resp_errors++;
+				st->bk.be->ctr[tid].srv_errors++;
+				st->bk.srv->ctr[tid].resp_errors++;
 				st->flags |= STRM_F_ABORT | STRM_F_CLI_CLOSE;
 			}
 			progress = 1;
@@ -977,12 +911,12 @@ static int strm_end(struct h1_sess *s)
 
 	if (st->srvc && !(st->flags & (STRM_F_SRV_CLOSE | STRM_F_ABORT)) &&
 	    (st->flags & STRM_F_REQ_SENT) && !st->rsp_in.data) {
-		if ((st->be->reuse == PX_REUSE_NEVER || st->srv->proxy_proto) && !close_cli &&
+		if ((st->bk.be->reuse == PX_REUSE_NEVER || st->bk.srv->proxy_proto) && !close_cli &&
 		    !(s->flags & SESS_F_STOP)) {
 			s->priv = st->srvc;         /* stays with its client */
 			s->priv->flags &= ~CO_FL_REUSED;
 		} else {
-			srv_park_idle(st->srv, st->srvc);
+			srv_park_idle(st->bk.srv, st->srvc);
 		}
 		st->srvc = NULL;
 	}
@@ -1018,7 +952,7 @@ static void strm_to_tunnel(struct h1_sess *s)
 	s->cli = NULL;
 	st->srvc = NULL;
 	/* request bytes the client sent after its head belong to the tunnel */
-	tcp_tunnel_start(li, s->fe, st->be, st->srv, cli, srvc, &s->ibuf, &st->rsp_in);
+	tcp_tunnel_start(li, s->fe, st->bk.be, st->bk.srv, cli, srvc, &s->ibuf, &st->rsp_in);
 	strm_free(&s->strm);
 	hlog_sess_close(s, "tunnel");
 	buf_wait_cancel(&s->bw);
@@ -1211,17 +1145,15 @@ static int sess_timeout(struct h1_sess *s)
 		task_wakeup(&s->task);
 		return 0;
 	}
-	if ((st->flags & STRM_F_QUEUED) &&
-	    tick_expired(tick_add(st->pc.since, st->be->timeout.queue ? st->be->timeout.queue :
-				  st->be->timeout.connect), now_ms)) {
-		strm_release_server(st);
-		st->be->ctr[tid].queue_timeouts++;
+	if (be_queue_expired(&st->bk)) {
+		be_release(&st->bk);
+		st->bk.be->ctr[tid].queue_timeouts++;
 		strm_srv_error(st, 503, "queue timeout");
 	} else if (st->srvc && (st->srvc->flags & CO_FL_CONNECTING) &&
-		   tick_expired(st->connect_exp, now_ms)) {
+		   tick_expired(st->bk.connect_exp, now_ms)) {
 		strm_conn_fail(st, "connect timeout");
 	} else if (!(st->flags & STRM_F_SRV_HELD) && strm_waits_srv(st) &&
-		   tick_expired(tick_add(st->srv_act, st->be->timeout.server), now_ms)) {
+		   tick_expired(tick_add(st->srv_act, st->bk.be->timeout.server), now_ms)) {
 		strm_srv_error(st, 504, "server timeout");
 	} else if (!(st->flags & STRM_F_CLI_HELD) && strm_waits_cli(st) &&
 		   tick_expired(tick_add(s->cli_act, ft->client), now_ms)) {
@@ -1254,15 +1186,11 @@ static void sess_arm_timer(struct h1_sess *s)
 		strm_hold_clocks(st);
 		if (!(st->flags & STRM_F_CLI_HELD))
 			exp = tick_add(s->cli_act, ft->client);
-		if (st->flags & STRM_F_QUEUED)
-			exp = tick_first(exp, tick_add(st->pc.since, st->be->timeout.queue ?
-						       st->be->timeout.queue : st->be->timeout.connect));
-		if (st->flags & STRM_F_RETRY)
-			exp = tick_first(exp, st->retry_exp);
+		exp = tick_first(exp, be_deadline(&st->bk));
 		if (st->srvc && (st->srvc->flags & CO_FL_CONNECTING))
-			exp = tick_first(exp, st->connect_exp);
+			exp = tick_first(exp, st->bk.connect_exp);
 		else if (!(st->flags & STRM_F_SRV_HELD))
-			exp = tick_first(exp, tick_add(st->srv_act, st->be->timeout.server));
+			exp = tick_first(exp, tick_add(st->srv_act, st->bk.be->timeout.server));
 	}
 	task_schedule(&s->task, tick_first(exp, buf_wait_deadline(&s->bw)));
 }
@@ -1376,7 +1304,7 @@ static void http_sess_turn(void)
 		struct h1_sess *s = list_elem(it, struct h1_sess, th_list);
 		struct stream *st = s->strm;
 
-		if (st && st->srvc && st->srv && check_srv_down_gen(st->srv) != st->down_gen) {
+		if (st && st->srvc && st->bk.srv && check_srv_down_gen(st->bk.srv) != st->down_gen) {
 			hlog_error(st, "server", "marked down: session shut down");
 			st->flags |= STRM_F_ABORT;
 			task_wakeup(&s->task);

@@ -7,7 +7,7 @@
 #include "core/list.h"
 #include "http/msg-t.h"
 #include "mem/buf.h"
-#include "lb/queue.h"
+#include "proxy/backend-t.h"
 #include "net/proxy_proto.h"
 
 struct conn;
@@ -31,9 +31,6 @@ enum body_mode { BM_NONE = 0, BM_CL, BM_CHUNKED, BM_CLOSE };
 #define STRM_F_ABORT       0x0040  /* tear everything down now */
 #define STRM_F_REQ_SENT    0x0080  /* request fully handed to the server socket */
 #define STRM_F_DECHUNK     0x0100  /* chunked response to an HTTP/1.0 client: send data only */
-#define STRM_F_SLOT        0x0200  /* holds a connection slot on srv (maxconn) */
-#define STRM_F_QUEUED      0x0400  /* waiting in a queue for a slot */
-#define STRM_F_RETRY       0x0800  /* waiting for the turn-around before a connect retry */
 #define STRM_F_CK_VALID    0x1000  /* the client's persistence cookie named our server */
 #define STRM_F_SRV_HELD    0x2000  /* sluice, not the server, holds its side up (buffers */
                                    /* full): the server's silence is not counted */
@@ -45,8 +42,7 @@ struct stream {
 	unsigned magic;
 	unsigned flags;              /* STRM_F_* */
 	struct h1_sess *sess;
-	struct proxy *be;
-	struct server *srv;
+	struct be_att bk;            /* backend, server, slot, queue, connect retries */
 	struct conn *srvc;
 	struct buffer req_out;       /* toward the server */
 	struct buffer rsp_in;        /* from the server */
@@ -61,14 +57,10 @@ struct stream {
 	int status;                  /* final status sent to the client */
 	uint32_t req_head_len;
 	int reuse_retried;           /* replayed once after a reused conn died */
-	unsigned conn_retries;       /* connect attempts retried so far */
-	uint64_t retry_exp;          /* end of the turn-around (ms) */
-	struct pendconn pc;          /* when queued for a server slot */
 	unsigned down_gen;           /* check_srv_down_gen(srv) when connected */
 	uint8_t pp_len, pp_off;      /* PROXY header for a send-proxy server: */
 	char pp_hdr[PROXY_BUILD_MAX];/* sent before the request on a new conn */
 	uint64_t srv_act;            /* last server activity (ms) */
-	uint64_t connect_exp;
 	/* log and timing figures (http_log.c); times in microseconds */
 	uint32_t vxid, bvxid;        /* request and backend request transactions */
 	uint64_t t_start;            /* first byte of the request head */
