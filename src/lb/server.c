@@ -262,6 +262,22 @@ static void srv_dump_states(void)
 {
 	fprintf(stderr, "[NOTICE] SIGHUP: server states:\n");
 	for (struct proxy *be = proxies_list; be; be = be->next) {
+		unsigned act = 0, bck = 0, sess = 0;
+
+		if (!be->srv)
+			continue;
+		for (struct server *srv = be->srv; srv; srv = srv->next) {
+			if (__atomic_load_n(&srv->state, __ATOMIC_RELAXED) != SRV_ST_STOPPED) {
+				if (srv->flags & SRV_F_BACKUP)
+					bck++;
+				else
+					act++;
+			}
+			sess += __atomic_load_n(&srv->cur_sess, __ATOMIC_RELAXED);
+		}
+		fprintf(stderr, "Proxy %s has %u active servers and %u backup servers available. "
+			"%u sessions active, %u remaining in queue.\n", be->id, act, bck, sess,
+			__atomic_load_n(&be->nb_pend, __ATOMIC_RELAXED));
 		for (struct server *srv = be->srv; srv; srv = srv->next) {
 			unsigned st = __atomic_load_n(&srv->state, __ATOMIC_RELAXED);
 			uint64_t total = 0;

@@ -952,7 +952,7 @@ static void strm_to_tunnel(struct h1_sess *s)
 	s->cli = NULL;
 	st->srvc = NULL;
 	/* request bytes the client sent after its head belong to the tunnel */
-	tcp_tunnel_start(li, s->fe, st->bk.be, st->bk.srv, cli, srvc, &s->ibuf, &st->rsp_in);
+	tcp_tunnel_start(li, s->fe, &st->bk, cli, srvc, &s->ibuf, &st->rsp_in);
 	strm_free(&s->strm);
 	hlog_sess_close(s, "tunnel");
 	buf_wait_cancel(&s->bw);

@@ -35,11 +35,14 @@ void http_sess_accept_conn(struct listener *li, struct conn *cli);
 void tcp_sess_accept(struct listener *li, int fd, const struct sockaddr_storage *peer);
 void tcp_sess_accept_conn(struct listener *li, struct conn *cli);
 
-/* Turn an HTTP exchange into a tunnel (after 101). Takes ownership of both
- * connections and of the buffers' storage (pending bytes are sent first).
- * The tunnel calls listener_conn_done(li) when it ends. */
-void tcp_tunnel_start(struct listener *li, struct proxy *fe, struct proxy *be,
-		      struct server *srv, struct conn *cli, struct conn *srvc,
+/* Turn an HTTP exchange into a tunnel (after 101 or a 2xx to CONNECT).
+ * Takes ownership of both connections, of the buffers' storage (pending
+ * bytes are sent first) and of the server slot of <bk>, which the tunnel
+ * holds until it ends (maxconn, leastconn). The tunnel calls
+ * listener_conn_done(li) when it ends. */
+struct be_att;
+void tcp_tunnel_start(struct listener *li, struct proxy *fe, struct be_att *bk,
+		      struct conn *cli, struct conn *srvc,
 		      struct buffer *c2s, struct buffer *s2c);
 
 #endif

@@ -5,13 +5,17 @@
  * on the other once everything before it was delivered (half-close); the
  * session ends when both directions are shut, on an error, or on timeout.
  *
- * Life cycle: tcp_sess_accept() (or tcp_tunnel_start()) -> CONNECTING
- * (tcp mode only) -> FORWARDING -> tcp_fwd_free(). */
+ * Life cycle: tcp_sess_accept() -> a server slot from the backend (or a
+ * place in its queue until one is granted) -> CONNECTING (retried after a
+ * turn-around, redispatched as the backend says) -> FORWARDING ->
+ * tcp_fwd_free(), which gives the slot back. tcp_tunnel_start() starts in
+ * FORWARDING with the slot of the HTTP exchange it continues. */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 #include "proxy/proxy.h"
+#include "proxy/backend.h"
 #include "net/conn.h"
 #include "net/listener.h"
 #include "net/proxy_proto.h"
@@ -41,12 +45,11 @@ struct tcp_fwd {
 	struct task task;
 	struct conn *cli, *srvc;
 	struct listener *li;
-	struct proxy *fe, *be;
-	struct server *srv;
+	struct proxy *fe;
+	struct be_att bk;            /* backend, server, slot or queue, retries */
 	struct tcp_dir c2s, s2c;
 	struct buf_wait bw;          /* queued here when no buffer is available */
 	uint64_t cli_act, srv_act;   /* last activity per side (ms) */
-	uint64_t connect_exp;
 	uint32_t vxid;               /* log transaction (tcp mode sessions) */
 	uint64_t t_open;             /* ms */
 	uint64_t bytes_c2s, bytes_s2c;
@@ -67,7 +70,7 @@ static struct tcp_fwd *tcpf_new(struct listener *li, struct proxy *fe, struct pr
 	f->magic = TCPF_MAGIC;
 	f->li = li;
 	f->fe = fe;
-	f->be = be;
+	be_init(&f->bk, be, &f->task);
 	f->c2s.pipe[0] = f->c2s.pipe[1] = f->s2c.pipe[0] = f->s2c.pipe[1] = -1;
 	task_init(&f->task, tcp_fwd_process, f);
 	buf_wait_init(&f->bw, &f->task, tid);
@@ -110,8 +113,14 @@ static void tcp_log_open(struct tcp_fwd *f)
 	slog_putc(&l, ' ');
 	slog_puts(&l, f->li->name);
 	slog_line_end(f->vxid, SL_TAG_SessOpen, &l);
-	slog_printf(f->vxid, SL_TAG_Backend, "%s %s %s new", f->be->id, f->srv->id,
-		    f->srv->addr_log);
+}
+
+/* The Backend record of each connection attempt. */
+static void tcp_log_backend(struct tcp_fwd *f)
+{
+	if (f->vxid)
+		slog_printf(f->vxid, SL_TAG_Backend, "%s %s %s new", f->bk.be->id,
+			    f->bk.srv->id, f->bk.srv->addr_log);
 }
 
 static void tcp_log_close(struct tcp_fwd *f)
@@ -137,6 +146,7 @@ static void tcp_fwd_free(struct tcp_fwd *f)
 	dir_release(&f->s2c);
 	conn_free(&f->cli);
 	conn_free(&f->srvc);
+	be_release(&f->bk);
 	listener_conn_done(f->li);
 	f->magic = 0;
 	pool_free(pool_tcpf, f);
@@ -242,13 +252,108 @@ static unsigned cli_timeout(struct tcp_fwd *f)
 
 static unsigned srv_timeout(struct tcp_fwd *f)
 {
-	const struct px_timeouts *t = &f->be->timeout;
+	const struct px_timeouts *t = &f->bk.be->timeout;
 
-	if (t->tunnel && (f->tunnel || f->be->mode == PX_MODE_TCP))
+	if (t->tunnel && (f->tunnel || f->bk.be->mode == PX_MODE_TCP))
 		return t->tunnel;
 	if (f->s2c.shut && t->server_fin)
 		return t->server_fin;
 	return t->server;
+}
+
+static int tcp_queue_proxy_hdr(struct tcp_fwd *f);
+
+/* Open the server connection of the attempt. Returns 0, 1 when the connect
+ * failed at once (errno set), -1 when the session must end (f->why set). */
+static int tcp_connect(struct tcp_fwd *f)
+{
+	tcp_log_backend(f);
+	/* nothing was read from the client yet: the buffer holds at most the
+	 * PROXY header of a previous attempt, rebuilt for this server */
+	f->c2s.buf.data = 0;
+	if (tcp_queue_proxy_hdr(f) < 0) {
+		f->why = "no buffer for the PROXY header";
+		return -1;
+	}
+	f->srvc = be_connect(&f->bk, &f->task);
+	f->srv_act = now_ms;
+	return f->srvc ? 0 : 1;
+}
+
+/* The attempt failed: another after the turn-around (0), or the end (-1,
+ * f->why set). */
+static int tcp_conn_failed(struct tcp_fwd *f, const char *why)
+{
+	int r;
+
+	conn_free(&f->srvc);
+	r = be_conn_failed(&f->bk);
+	if (r > 0)
+		return 0;
+	f->why = r < 0 ? "no server available" : why;
+	return -1;
+}
+
+/* Connect, and hand an immediate failure to tcp_conn_failed(): 0 or -1. */
+static int tcp_try(struct tcp_fwd *f)
+{
+	int r = tcp_connect(f);
+
+	if (r > 0)
+		return tcp_conn_failed(f, strerror(errno));
+	return r;
+}
+
+/* Before forwarding: wait for a slot, for the turn-around, or for the
+ * connect. Returns 1 once connected, 0 to wait (timer armed), -1 to end. */
+static int tcp_server_side(struct tcp_fwd *f)
+{
+	struct be_att *a = &f->bk;
+
+	for (;;) {
+		if (a->flags & BE_F_QUEUED) {
+			if (!be_granted(a)) {
+				if (!be_queue_expired(a))
+					break;
+				a->be->ctr[tid].queue_timeouts++;
+				f->why = "queue timeout";
+				return -1;
+			}
+			if (tcp_try(f) < 0)
+				return -1;
+		}
+		if (a->flags & BE_F_RETRY) {
+			if (!be_retry_due(a))
+				break;
+			if (tcp_try(f) < 0)
+				return -1;
+			continue;
+		}
+		if (!f->srvc)
+			break;
+		if (f->srvc->flags & CO_FL_CONNECTING) {
+			int r = conn_connect_check(f->srvc);
+
+			if (r == 0 && !tick_expired(a->connect_exp, now_ms)) {
+				task_schedule(&f->task, a->connect_exp);
+				return 0;
+			}
+			if (r <= 0) {
+				if (tcp_conn_failed(f, r < 0 ? "connect error" : "connect timeout") < 0)
+					return -1;
+				continue;
+			}
+			/* the clocks start now, not when the session waited */
+			f->cli_act = f->srv_act = now_ms;
+		}
+		return 1;
+	}
+	if (f->cli->flags & CO_FL_ERROR) {
+		f->why = "client error";
+		return -1;
+	}
+	task_schedule(&f->task, be_deadline(a));
+	return 0;
 }
 
 static void tcp_fwd_process(struct task *t, void *ctx)
@@ -260,24 +365,13 @@ static void tcp_fwd_process(struct task *t, void *ctx)
 	CHECK_OBJ(f, TCPF_MAGIC);
 	if (is_killed())
 		goto end;
-	if (f->srvc->flags & CO_FL_CONNECTING) {
-		int r = conn_connect_check(f->srvc);
+	if (!f->srvc || (f->srvc->flags & CO_FL_CONNECTING)) {
+		int r = tcp_server_side(f);
 
-		if (r < 0) {
-			f->srv->ctr[tid].connect_errors++;
-			f->why = "connect error";
+		if (r < 0)
 			goto end;
-		}
-		if (r == 0) {
-			if (tick_expired(f->connect_exp, now_ms)) {
-				f->srv->ctr[tid].connect_errors++;
-				f->why = "connect timeout";
-				goto end;
-			}
-			task_schedule(&f->task, f->connect_exp);
+		if (r == 0)
 			return;
-		}
-		f->srv_act = now_ms;
 	}
 	do {
 		uint64_t in = 0, out = 0;
@@ -292,11 +386,11 @@ static void tcp_fwd_process(struct task *t, void *ctx)
 			f->cli_act = f->srv_act = now_ms;
 			f->fe->ctr[tid].bytes_in += in;
 			f->fe->ctr[tid].bytes_out += out;
-			f->be->ctr[tid].bytes_in += out;
-			f->be->ctr[tid].bytes_out += in;
-			if (f->srv) {
-				f->srv->ctr[tid].bytes_out += in;
-				f->srv->ctr[tid].bytes_in += out;
+			f->bk.be->ctr[tid].bytes_in += out;
+			f->bk.be->ctr[tid].bytes_out += in;
+			if (f->bk.srv) {
+				f->bk.srv->ctr[tid].bytes_out += in;
+				f->bk.srv->ctr[tid].bytes_in += out;
 			}
 		}
 	} while (p);
@@ -327,7 +421,7 @@ end:
 static int tcp_queue_proxy_hdr(struct tcp_fwd *f)
 {
 	char hdr[PROXY_BUILD_MAX];
-	int n = proxy_proto_build_conn(f->srv, f->cli, hdr, sizeof(hdr));
+	int n = proxy_proto_build_conn(f->bk.srv, f->cli, hdr, sizeof(hdr));
 
 	if (n <= 0)
 		return n;
@@ -345,20 +439,10 @@ static void tcp_sess_new(struct listener *li, struct conn *cli, int fd,
 {
 	struct proxy *fe = li->fe, *be = px_select_backend(fe);
 	struct tcp_fwd *f;
-	struct server *srv;
 	struct sockaddr_storage src;
 	struct lb_req lr = { .src = NULL };
 
-	if (cli && cli->peer.sa.sa_family != AF_UNIX) {
-		memset(&src, 0, sizeof(src));
-		memcpy(&src, &cli->peer, sizeof(cli->peer));
-		lr.src = &src;
-	} else if (!cli && peer->ss_family != AF_UNIX) {
-		lr.src = peer;
-	}
-	if (!be || !(srv = lb_pick(be, &lr)) || !(f = tcpf_new(li, fe, be))) {
-		if (be)
-			be->ctr[tid].no_srv++;
+	if (!be || !(f = tcpf_new(li, fe, be))) {
 		if (cli)
 			conn_free(&cli);
 		else
@@ -366,32 +450,31 @@ static void tcp_sess_new(struct listener *li, struct conn *cli, int fd,
 		listener_conn_done(li);
 		return;
 	}
-	f->srv = srv;
 	if (cli)
 		conn_set_owner(cli, &f->task);
 	f->cli = cli ? cli : conn_new_accepted(fd, peer, &f->task);
 	if (!f->cli) {
-		f->srvc = NULL;
 		listener_conn_done(li);
 		f->magic = 0;
 		pool_free(pool_tcpf, f);
 		return;
 	}
+	if (f->cli->peer.sa.sa_family != AF_UNIX) {
+		memset(&src, 0, sizeof(src));
+		memcpy(&src, &f->cli->peer, sizeof(f->cli->peer));
+		lr.src = &src;
+	}
 	tcp_log_open(f);
-	f->srvc = conn_new_connect_src(&srv->addr, srv->addrlen, srv->source, &f->task);
-	srv->ctr[tid].conns++;
 	be->ctr[tid].requests++;
-	if (!f->srvc) {
-		srv->ctr[tid].connect_errors++;
+	if (be_assign(&f->bk, &lr, NULL) < 0) {
+		f->why = "no server available";
 		tcp_fwd_free(f);
 		return;
 	}
-	if (tcp_queue_proxy_hdr(f) < 0) {
-		f->why = "no buffer for the PROXY header";
+	if (!(f->bk.flags & BE_F_QUEUED) && tcp_try(f) < 0) {
 		tcp_fwd_free(f);
 		return;
 	}
-	f->connect_exp = tick_add(now_ms, be->timeout.connect);
 	task_wakeup(&f->task);
 }
 
@@ -405,11 +488,11 @@ void tcp_sess_accept_conn(struct listener *li, struct conn *cli)
 	tcp_sess_new(li, cli, -1, NULL);
 }
 
-void tcp_tunnel_start(struct listener *li, struct proxy *fe, struct proxy *be,
-		      struct server *srv, struct conn *cli, struct conn *srvc,
+void tcp_tunnel_start(struct listener *li, struct proxy *fe, struct be_att *bk,
+		      struct conn *cli, struct conn *srvc,
 		      struct buffer *c2s, struct buffer *s2c)
 {
-	struct tcp_fwd *f = tcpf_new(li, fe, be);
+	struct tcp_fwd *f = tcpf_new(li, fe, bk->be);
 
 	if (!f) {
 		conn_free(&cli);
@@ -417,11 +500,16 @@ void tcp_tunnel_start(struct listener *li, struct proxy *fe, struct proxy *be,
 		c2s->data = s2c->data = 0;
 		b_release(c2s);
 		b_release(s2c);
+		be_release(bk);
 		listener_conn_done(li);
 		return;
 	}
 	f->tunnel = 1;
-	f->srv = srv;
+	/* the slot moves to the tunnel: it counts until the tunnel closes */
+	ASSERT(!(bk->flags & (BE_F_QUEUED | BE_F_RETRY)));
+	f->bk.srv = bk->srv;
+	f->bk.flags = bk->flags & BE_F_SLOT;
+	bk->flags &= ~BE_F_SLOT;
 	f->cli = cli;
 	f->srvc = srvc;
 	conn_set_owner(cli, &f->task);
