@@ -60,6 +60,7 @@ void cfg_dump_keywords(FILE *f);
 #define CFG_SEC_FRONTEND  0x04
 #define CFG_SEC_BACKEND   0x08
 #define CFG_SEC_LISTEN    0x10
+#define CFG_SEC_HTTP_ERRORS 0x20  /* "http-errors NAME": errorfile lines */
 #define CFG_SEC_PROXIES   (CFG_SEC_DEFAULTS | CFG_SEC_FRONTEND | CFG_SEC_BACKEND | CFG_SEC_LISTEN)
 
 /* What a keyword handler knows about where it is. */

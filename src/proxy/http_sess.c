@@ -15,6 +15,9 @@
 #include <unistd.h>
 #include "proxy/proxy.h"
 #include "proxy/backend.h"
+#include "proxy/reply_prod.h"
+#include "rules/http_rules.h"
+#include "http/reply.h"
 #include "proxy/stream-t.h"
 #include "proxy/http_log.h"
 #include "proxy/cookie.h"
@@ -156,6 +159,8 @@ static void strm_free(struct stream **ps)
 	struct stream *st = *ps;
 
 	CHECK_OBJ(st, STRM_MAGIC);
+	if (st->prod && st->prod->release)
+		st->prod->release(st);
 	hlog_end(st);
 	be_release(&st->bk);
 	conn_free(&st->srvc);
@@ -168,11 +173,56 @@ static void strm_free(struct stream **ps)
 	*ps = NULL;
 }
 
+/* Start the response of an internal producer (see producer-t.h) in place of
+ * a server's. Returns 0, or -1 after marking the exchange for abortion. */
+static int strm_produce_start(struct stream *st, const struct producer_ops *ops,
+			      const void *arg)
+{
+	st->prod = ops;
+	st->prod_arg = arg;
+	st->rsp_out.data = 0;
+	if (b_alloc(&st->rsp_out) < 0 || ops->start(st) < 0) {
+		st->flags |= STRM_F_ABORT;
+		return -1;
+	}
+	st->flags |= STRM_F_RSP_STARTED;
+	st->rsp_st = ops->more ? RS_BODY : RS_DONE;
+	return 0;
+}
+
+/* The producer's next body bytes, while the response buffer has room.
+ * Returns 1 on progress. */
+static int strm_produce(struct stream *st)
+{
+	/* the buffer goes back to the pool whenever it was sent empty */
+	if (st->rsp_st != RS_BODY || b_alloc_wait(&st->rsp_out, &st->sess->bw, 1) < 0 ||
+	    !b_room(&st->rsp_out))
+		return 0;
+	if (st->prod->more(st))
+		st->rsp_st = RS_DONE;
+	return 1;
+}
+
+/* The errorfile for <status>: the backend's, else the frontend's; NULL for
+ * the built-in page. */
+static const struct http_reply *strm_errmsg(const struct stream *st, int status)
+{
+	int slot = http_err_slot(status);
+	const struct http_reply *r = NULL;
+
+	if (slot < 0)
+		return NULL;
+	if (st->bk.be)
+		r = st->bk.be->errmsg[slot];
+	return r ? r : st->sess->fe->errmsg[slot];
+}
+
 /* Answer with an error and close. If a final response already started, the
  * only honest thing left is to cut the connection. */
 static void strm_error(struct stream *st, int status, const char *why)
 {
 	struct h1_sess *s = st->sess;
+	const struct http_reply *r;
 
 	if (status < 500)
 		hlog_reject(st, status, why);
@@ -184,6 +234,14 @@ static void strm_error(struct stream *st, int status, const char *why)
 	st->rsp_st = RS_DONE;
 	if (st->flags & STRM_F_RSP_STARTED) {
 		st->flags |= STRM_F_ABORT;
+		return;
+	}
+	if ((r = strm_errmsg(st, status))) {
+		/* errorfile: sent as configured; an empty one means "close" */
+		if (r->flags & HTTP_REPLY_F_EMPTY)
+			st->flags |= STRM_F_ABORT;
+		else
+			strm_produce_start(st, &prod_reply, r);
 		return;
 	}
 	st->rsp_out.data = 0;
@@ -334,6 +392,58 @@ static void msg_init(struct http_msg *m)
 	m->max_hdrs = global.h1.max_hdrs;
 }
 
+/* Whether the request is for the frontend's monitor-uri: the path when the
+ * URI configured starts with '/' (absolute-form targets match too), else
+ * the whole target. */
+static int strm_is_monitor(const struct proxy *fe, const struct http_msg *m)
+{
+	struct ist u = m->uri;
+	const char *mon = fe->monitor_uri;
+	size_t ml = strlen(mon);
+
+	if (mon[0] == '/') {
+		const char *p = u.ptr, *e = u.ptr + u.len, *q;
+
+		if (u.len && u.ptr[0] != '/') {                 /* scheme://authority/path */
+			const char *ss = memchr(p, '/', u.len);
+
+			if (ss && ss + 1 < e && ss[1] == '/') {
+				p = memchr(ss + 2, '/', (size_t)(e - ss - 2));
+				if (!p)
+					return 0;
+			}
+		}
+		q = memchr(p, '?', (size_t)(e - p));
+		u = (struct ist){ p, (size_t)((q ? q : e) - p) };
+	}
+	return u.len == ml && memcmp(u.ptr, mon, ml) == 0;
+}
+
+/* Answer the request of <len> bytes from inside: <r> (NULL: the proxy's
+ * errorfile or built-in page for <status>). A request body is not read:
+ * the connection closes after the answer. */
+static void strm_local(struct stream *st, const struct http_reply *r, int status, int len)
+{
+	struct h1_sess *s = st->sess;
+
+	b_del(&s->ibuf, len);
+	st->req_out.data = 0;
+	b_release(&st->req_out);
+	if (st->req_st == RQ_BODY) {
+		st->flags |= STRM_F_CLI_CLOSE;
+		st->req_st = RQ_DONE;
+	}
+	if (!r) {
+		strm_error(st, status, "http-request return");
+		return;
+	}
+	if (r->flags & HTTP_REPLY_F_EMPTY) {
+		st->flags |= STRM_F_ABORT;
+		return;
+	}
+	strm_produce_start(st, &prod_reply, r);
+}
+
 /* A complete request head of <len> bytes is at the head of s->ibuf.
  * Returns 0 when the exchange started, -1 when it must wait for a buffer
  * (nothing was changed; the head is parsed again when one comes), -2 when
@@ -371,15 +481,34 @@ static int strm_start(struct h1_sess *s, struct http_msg *m, int len)
 		st->req_bm = BM_CL, st->req_left = m->body_len;
 	st->req_st = st->req_bm == BM_NONE ? RQ_DONE : RQ_BODY;
 
-	st->bk.be = px_select_backend(fe);
-	if (!st->bk.be) {
-		fe->ctr[tid].req_rejected++;
-		b_del(&s->ibuf, len);
-		strm_error(st, 503, "no backend");
-		return 0;
+	/* answered from inside: monitor-uri first, then http-request rules
+	 * of the frontend, then of the backend */
+	{
+		const struct http_reply *r;
+		int status;
+
+		if (fe->monitor_uri && strm_is_monitor(fe, m)) {
+			strm_local(st, fe->monitor_reply, 200, len);
+			return 0;
+		}
+		if (http_req_rules_eval(fe, &r, &status)) {
+			strm_local(st, r, status, len);
+			return 0;
+		}
+		st->bk.be = px_select_backend(fe);
+		if (!st->bk.be) {
+			fe->ctr[tid].req_rejected++;
+			b_del(&s->ibuf, len);
+			strm_error(st, 503, "no backend");
+			return 0;
+		}
+		if (st->bk.be != fe)
+			st->bk.be->ctr[tid].requests++;
+		if (st->bk.be != fe && http_req_rules_eval(st->bk.be, &r, &status)) {
+			strm_local(st, r, status, len);
+			return 0;
+		}
 	}
-	if (st->bk.be != fe)
-		st->bk.be->ctr[tid].requests++;
 	{
 		struct sockaddr_storage src;
 		struct lb_req lr = { .msg = m };
@@ -1237,7 +1366,10 @@ static void sess_process(struct task *t, void *ctx)
 		if (!(st->flags & STRM_F_ABORT)) {
 			if (st->req_st == RQ_BODY)
 				progress |= strm_req_body(st);
-			progress |= strm_srv_side(st);
+			if (st->prod)
+				progress |= strm_produce(st);
+			else
+				progress |= strm_srv_side(st);
 			progress |= strm_cli_send(st);
 		}
 		if (st->flags & STRM_F_ABORT) {

@@ -7,6 +7,7 @@
 #include "core/global-t.h"
 #include "shm/counters-t.h"
 #include "lb/lb-t.h"
+#include "http/reply-t.h"
 
 struct server;
 struct lb_ops;
@@ -97,6 +98,16 @@ struct proxy {
 	struct list queue;            /* exchanges waiting for any server (lb/queue.c) */
 	unsigned nb_pend;             /* their number (atomic) */
 	char *fwdfor_hdr;             /* header name for forwardfor, default X-Forwarded-For */
+
+	/* responses sluice makes itself (proxy/reply_cfg.c): per status slot
+	 * (http_err_slot()), the errorfile to send instead of the built-in
+	 * page, resolved after parsing from the errorfile/errorfiles lines in
+	 * their order (<err_dirs>, the defaults' first) */
+	const struct http_reply *errmsg[HTTP_ERR_SLOTS];
+	struct err_dir *err_dirs;
+	char *monitor_uri;            /* frontend: answered 200 without a backend */
+	const struct http_reply *monitor_reply; /* its answer (errorfile 200 or built-in) */
+	struct list http_req_rules;   /* "http-request" rules (rules/http_rules.c) */
 
 	/* per-thread counters (struct px_counters, shm/counters-tbl.h): rows
 	 * of a shared-memory block, ctr[tid].field++; NULL until

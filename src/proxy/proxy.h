@@ -26,6 +26,17 @@ static inline void px_count_status(struct proxy *px, int tid_, int status)
 }
 
 /* HTTP/1 client sessions (http_sess.c). */
+/* Responses a proxy makes itself (reply_cfg.c): what a defaults section
+ * passes on (errorfile lines, monitor-uri), teardown, the size limit of a
+ * configured response, and the file of an "http-errors" section for a
+ * status (*found: whether the section exists; NULL when it has no file for
+ * that status). */
+void px_errors_inherit(struct proxy *px, const struct proxy *def);
+void px_errors_free(struct proxy *px);
+size_t px_reply_max(void);
+struct http_reply;
+const struct http_reply *px_http_errors_find(const char *name, int status, int *found);
+
 void http_sess_accept(struct listener *li, int fd, const struct sockaddr_storage *peer);
 /* The same for a connection already wrapped (after an accept-proxy
  * handshake): takes it over (conn_set_owner) and reads from it at once. */

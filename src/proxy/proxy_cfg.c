@@ -18,6 +18,8 @@
 #include "lb/server-t.h"
 #include "net/listener-t.h"
 #include "proxy/proxy-t.h"
+#include "proxy/proxy.h"
+#include "rules/http_rules.h"
 
 struct proxy *proxies_list;
 static struct proxy *proxies_tail;
@@ -62,6 +64,7 @@ static struct proxy *proxy_new(const char *name, int cap, const struct cfg_ctx *
 	px->conf_line = ctx->line;
 	list_init(&px->listeners);
 	list_init(&px->switch_rules);
+	list_init(&px->http_req_rules);
 	px->mode = PX_MODE_TCP;
 	px->options = PX_O_HTTP_KEEP_ALIVE;
 	px->retries = 3;
@@ -87,6 +90,7 @@ static struct proxy *proxy_new(const char *name, int cap, const struct cfg_ctx *
 		px->defbe_conf_file = def->defbe_conf_file;
 		px->defbe_conf_line = def->defbe_conf_line;
 	}
+	px_errors_inherit(px, def);
 	if (cap & PX_CAP_BE) {
 		px->lb = def->lb;
 		lb_conf_copy(&px->lbc, &def->lbc);
@@ -114,6 +118,8 @@ static void proxy_free(struct proxy **ppx)
 		li->magic = 0;
 		free(li);
 	}
+	px_errors_free(px);
+	http_req_rules_free(px);
 	list_for_each_safe(it, bk, &px->switch_rules) {
 		struct switch_rule *r = list_elem(it, struct switch_rule, list);
 

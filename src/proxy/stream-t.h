@@ -8,6 +8,7 @@
 #include "http/msg-t.h"
 #include "mem/buf.h"
 #include "proxy/backend-t.h"
+#include "proxy/producer-t.h"
 #include "net/proxy_proto.h"
 
 struct conn;
@@ -43,6 +44,9 @@ struct stream {
 	unsigned flags;              /* STRM_F_* */
 	struct h1_sess *sess;
 	struct be_att bk;            /* backend, server, slot, queue, connect retries */
+	const struct producer_ops *prod; /* the response's internal producer, if any */
+	const void *prod_arg;        /* what it produces (a struct http_reply...) */
+	uint64_t prod_off;           /* its progress (body bytes written...) */
 	struct conn *srvc;
 	struct buffer req_out;       /* toward the server */
 	struct buffer rsp_in;        /* from the server */
