@@ -533,8 +533,14 @@ def run_tool(tool, *args, timeout=20, input=None):
 
 
 def crashed(proc):
-    """A tool killed by a signal (SIGSEGV, SIGBUS, SIGABRT...)."""
-    return proc.returncode < 0 or proc.returncode > 128
+    """A tool killed by a signal (SIGSEGV, SIGBUS, SIGABRT...), or one that
+    printed a sanitizer report (a build with ASan or UBSan may be told to
+    go on after one). proc: a CompletedProcess, or a Popen whose stderr
+    was read (then only its exit status is looked at)."""
+    from conftest import sanitizer_report
+    err = proc.stderr if isinstance(proc.stderr, str) else ""
+    return proc.returncode < 0 or proc.returncode > 128 or \
+        bool(sanitizer_report(err))
 
 
 # ------------------------------------------------------- the helper's tests
