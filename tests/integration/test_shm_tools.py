@@ -518,8 +518,8 @@ def test_empty_payloads_and_an_empty_ring(tmp_path):
     """Records without payload, groups at the left margin and a ring with
     nothing in it. The sanitizer build of `sluicelog -d` once aborted on
     every file here: its output buffer was NULL until the first group, and
-    memset(NULL, ' ', 0) is undefined (run with SLUICE_TOOLS_DIR=build-asan
-    to check the tools of `make BUILD=build-asan SAN=1 tools`)."""
+    memset(NULL, ' ', 0) is undefined (scripts/test.sh runs this module
+    with SLUICE_TOOLS_DIR=build-asan, the tools of `make asan`)."""
     seg = Segment(tmp_path / "z.shm", ring_size=4096)
     runs = [("sluicelog", ["-d"]), ("sluicelog", ["-d", "-g", "raw"]),
             ("sluicelog", ["-d", "-g", "vxid"]),

@@ -346,13 +346,17 @@ def request(seg, sess, req, bereq, method="GET", url="/", status=200,
 
 # ------------------------------------------------------------ libsluice
 
+# The library this Python process loads is always the normal build's: an
+# ASan-built one would need the ASan runtime loaded before Python.
 LIB = REPO / "lib" / "libsluice.so.1"
 # $SLUICE_TOOLS_DIR: where the tools are (relative to the repository root),
-# e.g. build-asan after `make BUILD=build-asan SAN=1 tools`.
+# and the example under it in examples/: build-asan after `make asan`
+# (scripts/test.sh's sanitizer pass). Unset: the normal build's.
 TOOLS_DIR = REPO / os.environ.get("SLUICE_TOOLS_DIR", ".")
 TOOLS = {t: str(TOOLS_DIR / t)
          for t in ("sluicelog", "sluicencsa", "sluicestat")}
-EXAMPLE = REPO / "build" / "examples" / "sl-example"
+EXAMPLE = (TOOLS_DIR if os.environ.get("SLUICE_TOOLS_DIR") else
+           REPO / "build") / "examples" / "sl-example"
 
 NEXT_NONE, NEXT_RECORD, NEXT_LOST, NEXT_RESTART, NEXT_EOF = range(5)
 CHECK_SAME, CHECK_SECTIONS, CHECK_RESTARTED, CHECK_STOPPED = range(4)
