@@ -4,16 +4,29 @@
  * Lifecycle:
  *   shm_init()           resolves -n NAME to a path, prepares its directory,
  *                        sizes the file from the configuration, then
- *   shm_create()         refuses a file that a live sluice owns, unlinks an
- *                        old one (readers notice a new inode), creates the
- *                        new file with O_EXCL, allocates its blocks (a full
- *                        disk fails here rather than with SIGBUS later),
- *                        maps it, lays out the header, the log section and
- *                        one FREE section, and stores master_pid last;
+ *   shm_create()         refuses a file that a running sluice holds (its
+ *                        lock, below), creates the new file under a hidden
+ *                        temporary name, locks it, allocates its blocks (a
+ *                        full disk fails here rather than with SIGBUS
+ *                        later), maps it, lays out the header, the log
+ *                        section and one FREE section, stores master_pid,
+ *                        and puts it in place: rename() over an old file
+ *                        (readers go from the old inode to the new one),
+ *                        link() where there was none (EEXIST: another
+ *                        sluice got there first);
  *   shm_section_alloc()  carves sections out of FREE space (and of COOL
  *   shm_section_free()   space whose cool period is over); frees turn COOL;
  *   exit                 the file stays: readers can read the last state,
- *                        and the next start replaces it (master_pid dead).
+ *                        and the next start replaces it (nobody holds it).
+ *
+ * The lock: the writer holds an OFD write lock (F_OFD_SETLK) on the whole
+ * file from before the file has its name until the process ends. Whether a
+ * file is in use is whether that lock is held, not whether master_pid is a
+ * live process: a pid may be 0, garbage, or reused by another program
+ * after a crash, while the lock goes with the last descriptor of the open
+ * file, so with the process however it ends, and stays with a daemon
+ * across fork(). Readers test it without taking it (F_OFD_GETLK), so they
+ * never stand in a starting sluice's way.
  *
  * Section list changes follow the alloc_seq protocol of doc/shm-format.md:
  * alloc_seq is 0 while headers change and a new value after, so a reader
@@ -41,7 +54,7 @@
 #define SECT_HDR      sizeof(struct shm_section)
 #define SHM_ALIGN     64
 #define SHM_PAGE      4096
-#define CREATE_GRACE  5        /* s: a file without master_pid this young is being set up */
+#define TAKEOVER_TRIES 5       /* a file replaced while we judged it: look again */
 
 _Static_assert(sizeof(struct shm_head) % SHM_ALIGN == 0, "header keeps sections aligned");
 _Static_assert(sizeof(struct shm_section) == 192, "section header size is in the format");
@@ -52,11 +65,12 @@ static struct {
 	char *base;                  /* mapping, NULL when none */
 	size_t size;
 	char *path;
+	int fd;                      /* the file, locked; -1 when none */
 	struct shm_head *head;
 	uint64_t seq;                /* last alloc_seq stored */
 	int64_t (*now)(void);        /* injected clock, NULL: time() */
 	pthread_mutex_t lock;        /* section list changes */
-} seg = { .lock = PTHREAD_MUTEX_INITIALIZER };
+} seg = { .fd = -1, .lock = PTHREAD_MUTEX_INITIALIZER };
 
 /* Whole unix seconds now, rounded down (<up> 0) or up (<up> 1): a cool
  * period starts at the next whole second and ends when the clock, rounded
@@ -198,17 +212,67 @@ static int shm_prepare_dir(const char *dir, unsigned file_mode)
 
 /* ------------------------------------------------------------ creation */
 
-/* Decides about an existing file at <path>: refuses it when a live process
- * owns it or when it is not ours to remove, else unlinks it. <instance> is
- * for messages. Returns 0 when the path is free. */
-static int shm_take_over(const char *path, const char *instance)
+/* Takes (<type> F_WRLCK or F_RDLCK) the lock of the whole file <fd>
+ * without waiting. Returns 0, or -1 with errno (EAGAIN or EACCES: another
+ * open file holds it). */
+static int shm_lock(int fd, short type)
+{
+	struct flock fl;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = type;
+	fl.l_whence = SEEK_SET;          /* l_start 0, l_len 0: the whole file */
+	return fcntl(fd, F_OFD_SETLK, &fl);
+}
+
+/* 1 if <path> still names the file whose fstat() is <st>. */
+static int still_at(const char *path, const struct stat *st)
+{
+	struct stat now;
+
+	return stat(path, &now) == 0 && now.st_dev == st->st_dev &&
+	       now.st_ino == st->st_ino;
+}
+
+/* 1 if <pid> is a live process (for messages, and where files cannot be
+ * locked). */
+static int pid_alive(int64_t pid)
+{
+	return pid > 0 && pid <= INT_MAX && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+}
+
+static void collision(const char *path, const char *instance, int64_t pid)
+{
+	if (pid_alive(pid))
+		fprintf(stderr, "[ALERT] instance name '%s' collides with running sluice pid "
+			"%lld (file %s); use -n to choose another name\n",
+			instance, (long long)pid, path);
+	else
+		fprintf(stderr, "[ALERT] instance name '%s' collides with a running sluice that "
+			"holds its file %s (the file records pid %lld, which is not running); "
+			"use -n to choose another name\n", instance, path, (long long)pid);
+}
+
+/* One look at an existing file at <path>: returns 1 with *<fdp> set when it
+ * is a stale segment file (a sluice file nobody holds, or an empty file),
+ * now locked by us so that nobody else takes it over meanwhile; 0 when
+ * there is none; 2 when it changed under us (look again); -1 after an
+ * [ALERT] when it is not ours to replace (held by a running sluice, not a
+ * sluice file, a symbolic link...). <instance> is for messages. */
+static int take_over_once(const char *path, const char *instance, int *fdp)
 {
 	struct shm_head h;
 	struct stat st;
+	short type = F_WRLCK;
 	ssize_t n;
 	int fd;
 
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0 && errno == EACCES) {
+		/* not writable by us: a read lock conflicts with a writer's too */
+		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+		type = F_RDLCK;
+	}
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return 0;
@@ -228,40 +292,140 @@ static int shm_take_over(const char *path, const char *instance)
 		return -1;
 	}
 	n = pread(fd, &h, sizeof(h), 0);
-	close(fd);
 	if (n < 0) {
 		fprintf(stderr, "[ALERT] cannot read shared memory file '%s': %s\n",
 			path, strerror(errno));
+		close(fd);
 		return -1;
 	}
 	if (n > 0 && memcmp(h.magic, SHM_MAGIC, MIN((size_t)n, sizeof(h.magic))) != 0) {
 		fprintf(stderr, "[ALERT] '%s' is not a sluice shared memory file; not "
 			"replacing it (remove it or use -n)\n", path);
+		close(fd);
 		return -1;
 	}
-	if ((size_t)n >= offsetof(struct shm_head, master_pid) + sizeof(h.master_pid) &&
-	    h.master_pid > 0) {
-		int64_t pid = h.master_pid;
-
-		if (pid <= INT_MAX && pid != (int64_t)getpid() &&
-		    (kill((pid_t)pid, 0) == 0 || errno == EPERM)) {
-			fprintf(stderr, "[ALERT] instance name '%s' collides with running sluice "
-				"pid %lld (file %s); use -n to choose another name\n",
-				instance, (long long)pid, path);
+	if ((size_t)n < offsetof(struct shm_head, master_pid) + sizeof(h.master_pid))
+		h.master_pid = 0;
+	if (shm_lock(fd, type) < 0) {
+		if (errno != EAGAIN && errno != EACCES) {
+			/* a file system without such locks: the pid decides, as it
+			 * did before the lock */
+			if (pid_alive(h.master_pid) && h.master_pid != (int64_t)getpid()) {
+				collision(path, instance, h.master_pid);
+				close(fd);
+				return -1;
+			}
+		} else if (!still_at(path, &st)) {
+			close(fd);       /* its holder replaced it: judge the new one */
+			return 2;
+		} else {
+			collision(path, instance, h.master_pid);
+			close(fd);
 			return -1;
 		}
-	} else if (time(NULL) - st.st_mtime < CREATE_GRACE) {
-		/* no owner yet: another process is setting it up right now */
-		fprintf(stderr, "[ALERT] instance name '%s' collides with a sluice starting at "
-			"the same time (file %s); use -n to choose another name\n", instance, path);
+	}
+	if (!still_at(path, &st)) {
+		close(fd);
+		return 2;
+	}
+	*fdp = fd;
+	return 1;
+}
+
+/* Decides about an existing file at <path>. Returns 1 with *<fdp> holding
+ * the stale file we may replace (keep it open until it is replaced: that
+ * keeps its lock), 0 when the path is free, or -1 after an [ALERT]. */
+static int shm_take_over(const char *path, const char *instance, int *fdp)
+{
+	int r = 2;
+
+	*fdp = -1;
+	for (int i = 0; r == 2 && i < TAKEOVER_TRIES; i++)
+		r = take_over_once(path, instance, fdp);
+	if (r == 2) {
+		fprintf(stderr, "[ALERT] shared memory file '%s' keeps being replaced while "
+			"sluice looks at it (instance '%s'); use -n to choose another name\n",
+			path, instance);
 		return -1;
 	}
-	if (unlink(path) < 0 && errno != ENOENT) {
-		fprintf(stderr, "[ALERT] cannot remove old shared memory file '%s': %s\n",
+	return r;
+}
+
+/* Writes into <buf> the hidden temporary name next to <path> under which
+ * a new file is prepared ('.' starts no instance name, and the pid keeps
+ * two processes apart). Returns 0, or -1 if it does not fit. */
+static int tmp_name(const char *path, char *buf, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+	int dlen = slash ? (int)(slash - path + 1) : 0;
+	int n = snprintf(buf, size, "%.*s.%s.%d.new", dlen, path, slash ? slash + 1 : path,
+			 (int)getpid());
+
+	return n > 0 && (size_t)n < size ? 0 : -1;
+}
+
+/* Creates a segment file of <size> bytes and mode <mode> under the name
+ * <tmp>, locks it (before anybody can see it under its real name) and
+ * allocates its blocks. <path> is for messages. Returns its descriptor, or
+ * -1 after an [ALERT] (nothing left behind). */
+static int shm_new_file(const char *path, const char *tmp, uint64_t size, unsigned mode)
+{
+	int fd, r;
+
+	fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == EEXIST && unlink(tmp) == 0)   /* left by a dead pid like ours */
+		fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		fprintf(stderr, "[ALERT] cannot create shared memory file '%s': %s\n",
+			tmp, strerror(errno));
+		return -1;
+	}
+	if (shm_lock(fd, F_WRLCK) < 0)
+		fprintf(stderr, "[WARNING] cannot lock shared memory file '%s' (%s): another "
+			"sluice will judge whether it is in use by its pid alone\n",
 			path, strerror(errno));
-		return -1;
+	if (fchmod(fd, (mode_t)(mode & 0777)) < 0) {
+		fprintf(stderr, "[ALERT] cannot set mode %o on shared memory file '%s': %s\n",
+			mode, path, strerror(errno));
+		goto fail;
 	}
-	return 0;
+	r = posix_fallocate(fd, 0, (off_t)size);
+	if (r) {
+		fprintf(stderr, "[ALERT] cannot allocate %llu bytes for shared memory file '%s': %s\n",
+			(unsigned long long)size, path, strerror(r));
+		goto fail;
+	}
+	return fd;
+fail:
+	close(fd);
+	unlink(tmp);
+	return -1;
+}
+
+/* Gives the prepared file <tmp> its name <path>: over the stale file when
+ * <replace> (we hold its lock, so it is still the one we judged), else
+ * only if nobody created one meanwhile. Returns 0, or -1 after an [ALERT]
+ * (<tmp> is removed either way). */
+static int shm_publish(const char *tmp, const char *path, const char *instance, int replace)
+{
+	if (replace) {
+		if (rename(tmp, path) == 0)
+			return 0;
+		fprintf(stderr, "[ALERT] cannot replace shared memory file '%s': %s\n",
+			path, strerror(errno));
+	} else if (link(tmp, path) == 0) {
+		unlink(tmp);
+		return 0;
+	} else if (errno == EEXIST) {
+		fprintf(stderr, "[ALERT] instance name '%s' collides with a sluice starting "
+			"at the same time (file %s); use -n to choose another name\n",
+			instance, path);
+	} else {
+		fprintf(stderr, "[ALERT] cannot create shared memory file '%s': %s\n",
+			path, strerror(errno));
+	}
+	unlink(tmp);
+	return -1;
 }
 
 static void begin_change(void)
@@ -285,10 +449,11 @@ static void log_describe(void *payload, void *arg)
 int shm_create(const char *path, const char *instance, uint64_t log_size,
 	       uint64_t space, unsigned mode)
 {
+	char tmp[PATH_MAX];
 	uint64_t size;
 	struct shm_section *s;
 	char *base;
-	int fd, r;
+	int fd, old, stale;
 
 	ASSERT(seg.base == NULL);
 	ASSERT(log_size % SHM_PAGE == 0);
@@ -298,40 +463,28 @@ int shm_create(const char *path, const char *instance, uint64_t log_size,
 		size += SECT_HDR + sizeof(struct shm_log) + log_size;
 	size = (size + SHM_PAGE - 1) / SHM_PAGE * SHM_PAGE;
 
-	if (shm_take_over(path, instance) < 0)
-		return -1;
-	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		if (errno == EEXIST)
-			fprintf(stderr, "[ALERT] instance name '%s' collides with a sluice starting "
-				"at the same time (file %s); use -n to choose another name\n",
-				instance, path);
-		else
-			fprintf(stderr, "[ALERT] cannot create shared memory file '%s': %s\n",
-				path, strerror(errno));
+	if (tmp_name(path, tmp, sizeof(tmp)) < 0) {
+		fprintf(stderr, "[ALERT] shared memory file path '%s' is too long\n", path);
 		return -1;
 	}
-	if (fchmod(fd, (mode_t)(mode & 0777)) < 0) {
-		fprintf(stderr, "[ALERT] cannot set mode %o on shared memory file '%s': %s\n",
-			mode, path, strerror(errno));
-		goto fail;
-	}
-	r = posix_fallocate(fd, 0, (off_t)size);
-	if (r) {
-		fprintf(stderr, "[ALERT] cannot allocate %llu bytes for shared memory file '%s': %s\n",
-			(unsigned long long)size, path, strerror(r));
-		goto fail;
-	}
+	stale = shm_take_over(path, instance, &old);
+	if (stale < 0)
+		return -1;
+	fd = shm_new_file(path, tmp, size, mode);
+	if (fd < 0)
+		goto fail_old;
 	base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (base == MAP_FAILED) {
 		fprintf(stderr, "[ALERT] cannot map shared memory file '%s' (%llu bytes): %s\n",
 			path, (unsigned long long)size, strerror(errno));
-		goto fail;
+		close(fd);
+		unlink(tmp);
+		goto fail_old;
 	}
-	close(fd);
 
 	seg.base = base;
 	seg.size = size;
+	seg.fd = fd;
 	seg.path = strdup(path);
 	seg.head = (struct shm_head *)base;
 	seg.seq = 0;
@@ -361,10 +514,16 @@ int shm_create(const char *path, const char *instance, uint64_t log_size,
 		end_change();
 	}
 	__atomic_store_n(&seg.head->master_pid, (int64_t)getpid(), __ATOMIC_RELEASE);
+	if (shm_publish(tmp, path, instance, stale) < 0) {
+		shm_close();
+		goto fail_old;
+	}
+	if (old >= 0)
+		close(old);
 	return 0;
-fail:
-	close(fd);
-	unlink(path);
+fail_old:
+	if (old >= 0)
+		close(old);
 	return -1;
 }
 
@@ -406,7 +565,9 @@ void shm_close(void)
 	slog_detach();
 	ctr_reset();
 	munmap(seg.base, seg.size);
+	close(seg.fd);                /* and with it the lock */
 	free(seg.path);
+	seg.fd = -1;
 	seg.base = NULL;
 	seg.head = NULL;
 	seg.path = NULL;

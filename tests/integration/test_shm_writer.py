@@ -15,6 +15,7 @@ check it against the C header and read its files back through libsluice.
 """
 
 import ctypes
+import fcntl
 import mmap
 import os
 import re
@@ -82,9 +83,18 @@ class Section:
         return self.off + SECT_SIZE
 
 
+def ofd_lock(fd, kind=fcntl.F_WRLCK):
+    """The writer's lock on the whole file (doc/shm-format.md, "Life of
+    the file"): an OFD lock, held until fd is closed."""
+    # struct flock: l_type, l_whence, l_start, l_len, l_pid (x86-64, aarch64)
+    fcntl.fcntl(fd, fcntl.F_OFD_SETLK,
+                struct.pack("hhqqi4x", kind, os.SEEK_SET, 0, 0, 0))
+
+
 class Segment:
     """A segment file being written. size: file bytes; ring_size: log ring
-    bytes (0: no log section)."""
+    bytes (0: no log section). Like sluice, it holds the file's lock while
+    it is open: readers take it for a running writer until close()."""
 
     def __init__(self, path, size=1 << 20, ring_size=1 << 16,
                  instance="test", pid=None, created=None):
@@ -94,6 +104,7 @@ class Segment:
         with open(tmp, "wb") as f:
             f.truncate(size)
         self.fd = os.open(tmp, os.O_RDWR)
+        ofd_lock(self.fd)
         self.mm = mmap.mmap(self.fd, size)
         self.pid = os.getpid() if pid is None else pid
         self.instance = instance

@@ -129,6 +129,25 @@ static void test_create(void)
 	unlink(path);
 }
 
+/* A stale segment file at <path>: a header recording <pid>, nobody
+ * holding it. */
+static void write_head(const char *path, int64_t pid)
+{
+	struct shm_head h;
+	FILE *f;
+
+	memset(&h, 0, sizeof(h));
+	memcpy(h.magic, SHM_MAGIC, sizeof(h.magic));
+	h.version = SHM_VERSION;
+	h.head_size = sizeof(h);
+	h.file_size = 4096;
+	h.master_pid = pid;
+	unlink(path);
+	f = fopen(path, "w");
+	CHECK(f != NULL && fwrite(&h, sizeof(h), 1, f) == 1);
+	fclose(f);
+}
+
 static void test_collision(void)
 {
 	char path[300], other[300];
@@ -194,11 +213,35 @@ static void test_collision(void)
 	CHECK_INT(st1.st_size, 29);
 	unlink(other);
 
-	/* a young file without an owner yet: another sluice is starting */
-	f = fopen(other, "w");
-	fwrite(SHM_MAGIC, 1, 16, f);
-	fclose(f);
-	CHECK_INT(quiet(create_fn, other), -1);
+	/* a file nobody holds is stale, whatever pid it records: 0 (killed
+	 * while setting up), -1, or a live process that is not sluice */
+	{
+		const int64_t pids[] = { 0, -1, getppid() };
+
+		for (size_t i = 0; i < sizeof(pids) / sizeof(pids[0]); i++) {
+			write_head(other, pids[i]);
+			CHECK_INT(stat(other, &st1), 0);
+			CHECK_INT(shm_create(other, "test", 0, 64 * 1024, 0640), 0);
+			CHECK_INT(stat(other, &st2), 0);
+			CHECK(st1.st_ino != st2.st_ino);
+			shm_close();
+		}
+	}
+	/* one that another open file holds is in use, pid or not (an OFD
+	 * lock conflicts within a process too) */
+	{
+		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+		int fd;
+
+		write_head(other, 0);
+		fd = open(other, O_RDWR);
+		CHECK(fd >= 0 && fcntl(fd, F_OFD_SETLK, &fl) == 0);
+		CHECK_INT(quiet(create_fn, other), -1);
+		CHECK(shm_head() == NULL);
+		close(fd);
+		CHECK_INT(quiet(create_fn, other), 0);
+		shm_close();
+	}
 	unlink(other);
 }
 
