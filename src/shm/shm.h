@@ -80,6 +80,17 @@ static inline void *shm_section_payload(struct shm_section *s)
 	return (char *)s + sizeof(*s);
 }
 
+/* Looks at the file (thread 0 does it every second): one fstat() and the
+ * header. A file truncated under the mapping (a SIGBUS handler has then
+ * put private zero pages there, at the same address) or with a damaged
+ * header is recreated from the writer's image under the same path, mapped
+ * at the same address, said once on stderr and counted in thread 0's
+ * shm_recreated. Returns 1 when it recreated the file, 0 when there was
+ * nothing to do (or not yet), -1 when it could not (tried again next
+ * time; the segment lives in private memory meanwhile). Call it from one
+ * thread only. */
+int shm_check(void);
+
 /* Clock of the cool period, unix seconds (tests inject one; NULL: time()). */
 void shm_set_clock(int64_t (*now)(void));
 
