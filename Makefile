@@ -7,7 +7,9 @@
 #   make unit-bin        build the C unit tests (with SAN=1 BUILD=build-asan:
 #                        the sanitizer ones, which the test suite runs)
 #   make fuzz            build the libFuzzer targets (clang) into build-fuzz/
-#   make asan            build an ASan+UBSan binary into build-asan/sluice
+#   make asan            build ASan+UBSan binaries into build-asan/: sluice,
+#                        libsluice, its tools and example (the tests' sanitizer
+#                        pass runs them all)
 #   make tsan            build a ThreadSanitizer binary into build-tsan/sluice
 #   make test-sanitize   run the integration suite against the ASan binary
 #   make bench           run the side-by-side benchmark (not a test)
@@ -92,7 +94,7 @@ run: deps
 	$(Q)scripts/run-quickstart.sh
 
 asan:
-	$(Q)$(MAKE) --no-print-directory BUILD=build-asan SAN=1 build-asan/sluice
+	$(Q)$(MAKE) --no-print-directory BUILD=build-asan SAN=1 all
 
 tsan:
 	$(Q)$(MAKE) --no-print-directory BUILD=build-tsan SAN=thread build-tsan/sluice
@@ -106,7 +108,8 @@ test: deps
 	$(Q)scripts/test.sh
 
 test-sanitize: asan
-	$(Q)SLUICE_BIN=$(CURDIR)/build-asan/sluice $(PYTHON) -m pytest -q tests/integration
+	$(Q)SLUICE_BIN=$(CURDIR)/build-asan/sluice SLUICE_TOOLS_DIR=build-asan \
+		$(PYTHON) -m pytest -q tests/integration
 
 bench: all
 	$(Q)bench/run.sh

@@ -102,6 +102,24 @@ int sli_pid_alive(int64_t pid)
 	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
 }
 
+/* The writer holds a write lock on the whole file for as long as it runs
+ * (doc/shm-format.md, "Life of the file"): asked with F_OFD_GETLK, which
+ * takes nothing, so that a reader never keeps a starting sluice from
+ * replacing a stale file. A pid says nothing certain (0, garbage, or
+ * reused by another program after a crash); it decides only where the
+ * file system has no such locks. */
+int sli_writer_alive(int fd, int64_t pid)
+{
+	struct flock fl;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_RDLCK;
+	fl.l_whence = SEEK_SET;
+	if (fd >= 0 && fcntl(fd, F_OFD_GETLK, &fl) == 0)
+		return fl.l_type != F_UNLCK;
+	return sli_pid_alive(pid);
+}
+
 void sli_copy_str(char *dst, size_t dstsz, const char *src, size_t srcsz)
 {
 	size_t n = strnlen(src, srcsz);
@@ -493,7 +511,7 @@ static int attach(struct sl_shm *shm, const char *path)
 		shm->nsects = 0;
 		return ret;
 	}
-	shm->alive = sli_pid_alive(shm->master_pid);
+	shm->alive = sli_writer_alive(shm->map.fd, shm->master_pid);
 	return 0;
 }
 
@@ -630,7 +648,8 @@ int sl_check(struct sl_shm *shm)
 			/* the new file is being made: look again later */
 			if (shm->broken)
 				return SL_CHECK_STOPPED;
-			shm->alive = sli_pid_alive(shm->master_pid);
+			shm->alive = sli_writer_alive(shm->map.fd,
+						       shm->master_pid);
 			return shm->alive ? SL_CHECK_SAME : SL_CHECK_STOPPED;
 		}
 		return ret;
@@ -655,7 +674,7 @@ int sl_check(struct sl_shm *shm)
 			       "while attached", shm->path);
 	}
 	shm_fields_from_head(shm);
-	shm->alive = sli_pid_alive(shm->master_pid);
+	shm->alive = sli_writer_alive(shm->map.fd, shm->master_pid);
 	seq = __atomic_load_n(&h->alloc_seq, __ATOMIC_ACQUIRE);
 	if (seq != 0 && seq != shm->alloc_seq) {
 		unsigned flags = shm->flags;

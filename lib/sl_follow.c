@@ -129,9 +129,9 @@ static int check(struct follow *f)
 		       (long long)info.master_pid);
 	} else if (ret == SL_CHECK_STOPPED && !f->stopped) {
 		f->stopped = 1;
-		notice(f, SL_EV_STOPPED, "%s stopped (pid %lld not running or "
-		       "%s removed); waiting for it to come back", name,
-		       (long long)info.master_pid, info.path);
+		notice(f, SL_EV_STOPPED, "%s stopped (pid %lld no longer holds "
+		       "%s, or it was removed); waiting for it to come back",
+		       name, (long long)info.master_pid, info.path);
 	} else if (ret != SL_CHECK_STOPPED && f->stopped && info.alive) {
 		f->stopped = 0;
 	}

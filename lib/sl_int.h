@@ -128,6 +128,9 @@ int sli_sections_refresh(struct sl_shm *shm);
 double sli_mono(void);
 void sli_sleep(double seconds);
 int sli_pid_alive(int64_t pid);
+/* Whether a writer holds the file <fd> (its lock; <pid> where files
+ * cannot be locked). */
+int sli_writer_alive(int fd, int64_t pid);
 
 /* Atomic loads from the shared map: the writer stores with release
  * order; the reader loads with acquire so what the store published is seen. */

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # test.sh: run sluice's test suites; called by `make test` once everything is
-# built (./sluice, build-asan/sluice, the unit tests and the fuzz targets).
+# built (./sluice, build-asan/: sluice and the tools, the unit tests and the
+# fuzz targets).
 #
-#   1. the integration suite against the ASan+UBSan binary with the pools in
-#      no-cache mode (-dMno-cache: every pool object is a malloc, so ASan sees
-#      its whole life; stops at the first failure; sanitizer reports make the
-#      test fail);
+#   1. the integration suite against the ASan+UBSan binaries: sluice with the
+#      pools in no-cache mode (-dMno-cache: every pool object is a malloc, so
+#      ASan sees its whole life) and the tools (sluicelog, sluicencsa,
+#      sluicestat, the libsluice example) of build-asan/; stops at the first
+#      failure; sanitizer reports make the test fail;
 #   2. the integration modules that run several worker threads against the
 #      ThreadSanitizer binary (a race report makes sluice exit 66 and the
 #      test fail; tests/tsan.supp lists the races that are the design);
@@ -26,14 +28,14 @@ export UBSAN_OPTIONS="abort_on_error=1:halt_on_error=1:print_stacktrace=1:print_
 
 status=0
 
-echo "== integration tests against build-asan/sluice, pools in no-cache mode"
-# The modules that only exercise libsluice and the tools against files and
-# writers of their own (not the sluice binary) run in the second pass only.
+echo "== integration tests against build-asan/ (sluice, pools in no-cache mode, and the tools)"
+# The tests' own Python process loads libsluice through ctypes: that stays
+# the normal build's lib/libsluice.so.1 (an ASan library needs the ASan
+# runtime loaded first); the tools and the example run from build-asan/.
 SLUICE_EXTRA_ARGS=-dMno-cache SLUICE_BIN=build-asan/sluice \
+SLUICE_TOOLS_DIR=build-asan \
     "$PYTHON" -m pytest -q -x -p no:cacheprovider \
     tests/integration --ignore=tests/integration/test_unit.py \
-    --ignore=tests/integration/test_shm_tools.py \
-    --ignore=tests/integration/test_shm_writer.py \
     --deselect tests/integration/test_shm_sluice.py::test_the_writers_batches_read_whole_by_concurrent_readers \
     || status=1
 

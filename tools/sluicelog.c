@@ -127,7 +127,9 @@ static char *out_grow(size_t n)
 	return out.p + out.len;
 }
 
-/* Room for <n> more bytes. */
+/* Room for <n> more bytes: never NULL, also for n == 0 (main() allocates
+ * the buffer first), since the callers hand it to memcpy and memset, whose
+ * pointers must be valid whatever the length. */
 static inline char *out_room(size_t n)
 {
 	if (__builtin_expect(out.len + n <= out.cap, 1))
@@ -497,6 +499,7 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	setvbuf(stdout, NULL, _IOFBF, 1 << 18);
+	out_grow(0);                 /* out.p is never NULL from here on */
 
 	s.o = &o;
 	memset(&fo, 0, sizeof(fo));

@@ -126,8 +126,8 @@ enum sl_check {
 	SL_CHECK_SECTIONS  = 1,  /* the section list changed and was re-read */
 	SL_CHECK_RESTARTED = 2,  /* a new file replaced the old one (restart):
 	                          * now attached to it; cursors move to it */
-	SL_CHECK_STOPPED   = 3,  /* the writer is gone (file removed or
-	                          * master_pid not running); the old mapping
+	SL_CHECK_STOPPED   = 3,  /* the writer is gone (file removed, or no
+	                          * process holds its lock); the old mapping
 	                          * stays readable; call again to see it back */
 };
 
@@ -147,7 +147,9 @@ struct sl_info {
 	uint64_t file_size;
 	uint64_t alloc_seq;     /* of the section list read */
 	unsigned generation;    /* 0, then +1 at each reattach */
-	int alive;              /* master_pid was running at the last check */
+	int alive;              /* a writer held the file at the last check
+	                         * (its lock; master_pid only where the file
+	                         * system has no locks) */
 };
 
 /* Fill *info; the strings belong to shm and change on reattach. */

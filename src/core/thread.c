@@ -149,12 +149,21 @@ static void thread_loop(void)
 	th->nb_timers = th->sz_timers = 0;
 }
 
+void signals_async_set(sigset_t *set)
+{
+	sigfillset(set);
+	sigdelset(set, SIGBUS);
+	sigdelset(set, SIGSEGV);
+	sigdelset(set, SIGFPE);
+	sigdelset(set, SIGILL);
+}
+
 static void *thread_start(void *arg)
 {
 	sigset_t set;
 
-	/* Only the main thread takes signals. */
-	sigfillset(&set);
+	/* Only the main thread takes signals sent to the process. */
+	signals_async_set(&set);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	thread_bind((int)(long)arg);
 	thread_loop();

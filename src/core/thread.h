@@ -2,6 +2,7 @@
 #ifndef SLUICE_CORE_THREAD_H
 #define SLUICE_CORE_THREAD_H
 
+#include <signal.h>
 #include "core/thread-t.h"
 
 /* Process run state, written by the signal handlers, read by every thread:
@@ -44,6 +45,13 @@ static inline int run_signal_take(int sig)
 		return 0;
 	return !!(__atomic_fetch_and(&run_signals, ~(1U << sig), __ATOMIC_ACQ_REL) & (1U << sig));
 }
+
+/* Fills <set> with the signals that threads other than the main one block:
+ * all but a thread's own faults (SIGBUS, SIGSEGV, SIGFPE, SIGILL). Those
+ * are delivered to the thread that faulted whatever its mask, and a
+ * blocked one kills the process instead of reaching its handler (the
+ * shared memory's SIGBUS guard, shm/shm.c). */
+void signals_async_set(sigset_t *set);
 
 /* Set up thread <i>'s context (epoll, eventfd); 0 or -1 with errno. */
 int thread_ctx_init(int i);

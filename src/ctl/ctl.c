@@ -37,6 +37,7 @@
 
 #include "core/compiler.h"
 #include "core/global-t.h"
+#include "core/thread.h"
 #include "proxy/proxy-t.h"
 #include "lb/server-t.h"
 #include "shm/counters.h"
@@ -498,9 +499,9 @@ int ctl_start(void)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &ctl_started_at);
 
-	/* the thread inherits a full signal mask: signals stay with the threads
-	 * that handle them */
-	sigfillset(&all);
+	/* the thread inherits the workers' mask: signals sent to the process
+	 * stay with the threads that handle them */
+	signals_async_set(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	err = pthread_create(&ctl.thread, NULL, ctl_thread, NULL);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);

@@ -157,6 +157,8 @@ THR_CTR(log_truncated,  COUNTER, 0, NULL,
 	"log records whose payload was cut at the size limit", NULL)
 THR_CTR(log_dropped,    COUNTER, 0, NULL,
 	"log records dropped (out of memory, or the ring lapped the writer)", NULL)
+THR_CTR(shm_recreated,  COUNTER, 0, NULL,
+	"times the shared-memory file was recreated after being truncated (thread 0)", NULL)
 #endif
 
 /* ---- pools: struct pool_counters (one block each, refreshed every second) ---- */

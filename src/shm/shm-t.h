@@ -4,6 +4,9 @@
  * aarch64 layout, naturally aligned; offsets are from the file start.
  * doc/shm-format.md is the prose version and must follow any change here.
  *
+ * The writer holds an OFD write lock (F_OFD_SETLK) on the whole file for
+ * its life: that lock, not master_pid, says the file is in use.
+ *
  * File: [struct shm_head][section][section]...  (a singly linked list of
  * sections through shm_section.next, in address order; the space is
  * allocated at creation with a fixed size and carved into sections). */
@@ -26,9 +29,10 @@ struct shm_head {
 	uint32_t version;            /* SHM_VERSION: readers refuse others */
 	uint32_t head_size;          /* sizeof(struct shm_head) */
 	uint64_t file_size;          /* bytes mapped */
-	int64_t master_pid;          /* writer process; liveness = kill(pid, 0);
-	                              * 0 while the writer sets the file up: it
-	                              * is stored last (release), readers wait */
+	int64_t master_pid;          /* writer process, for messages: whether it
+	                              * runs is whether the file's lock is held
+	                              * (doc/shm-format.md, section 2); stored
+	                              * last (release), readers wait while 0 */
 	uint64_t alloc_seq;          /* 0 while the section list changes, then a
 	                              * new value different from the previous */
 	int64_t created;             /* creation time, unix seconds */

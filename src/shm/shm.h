@@ -25,7 +25,7 @@ extern struct shm_settings shm_settings;
 /* Creates the segment of this instance and maps it: <name> is the -n
  * argument (NULL: "sluice"), sized from the loaded configuration
  * (proxies, servers, global.nbthread, pools) and shm_settings. Refuses an
- * instance whose file belongs to a live process. Call once, after the
+ * instance whose file a running sluice holds (its lock: shm.c). Call once, after the
  * configuration is checked and global.nbthread is final, before threads
  * start. Returns 0, or -1 after printing an [ALERT] naming the file. */
 int shm_init(const char *name);
@@ -35,8 +35,8 @@ int shm_init(const char *name);
  * <err>. Creates nothing. */
 int shm_path_for(const char *name, char *buf, size_t size, char *err, size_t errlen);
 
-/* The steps of shm_init(), for tests: replaces any file at <path> not owned
- * by a live process, creates it with a log ring of <log_size> bytes (0: no
+/* The steps of shm_init(), for tests: replaces any file at <path> that no
+ * running sluice holds, creates it with a log ring of <log_size> bytes (0: no
  * log; else a multiple of 4096) and <space> bytes for sections, and maps
  * it. The directory must exist. Returns 0 or -1 after printing why. */
 int shm_create(const char *path, const char *instance, uint64_t log_size,
@@ -45,8 +45,8 @@ int shm_create(const char *path, const char *instance, uint64_t log_size,
 /* Records the calling process as the file's owner (after daemonizing). */
 void shm_set_master_pid(void);
 
-/* Unmaps the segment (the file stays). For tests and exit paths; nothing
- * may use a section afterwards. */
+/* Unmaps the segment and lets its lock go (the file stays). For tests and
+ * exit paths; nothing may use a section afterwards. */
 void shm_close(void);
 
 /* The mapped header, or NULL when no segment exists. */
@@ -79,6 +79,17 @@ static inline void *shm_section_payload(struct shm_section *s)
 {
 	return (char *)s + sizeof(*s);
 }
+
+/* Looks at the file (thread 0 does it every second): one fstat() and the
+ * header. A file truncated under the mapping (a SIGBUS handler has then
+ * put private zero pages there, at the same address) or with a damaged
+ * header is recreated from the writer's image under the same path, mapped
+ * at the same address, said once on stderr and counted in thread 0's
+ * shm_recreated. Returns 1 when it recreated the file, 0 when there was
+ * nothing to do (or not yet), -1 when it could not (tried again next
+ * time; the segment lives in private memory meanwhile). Call it from one
+ * thread only. */
+int shm_check(void);
 
 /* Clock of the cool period, unix seconds (tests inject one; NULL: time()). */
 void shm_set_clock(int64_t (*now)(void));

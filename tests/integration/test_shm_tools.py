@@ -514,6 +514,33 @@ def test_dump_stops_at_a_record_still_being_written(tmp_path):
     seg.close()
 
 
+def test_empty_payloads_and_an_empty_ring(tmp_path):
+    """Records without payload, groups at the left margin and a ring with
+    nothing in it. The sanitizer build of `sluicelog -d` once aborted on
+    every file here: its output buffer was NULL until the first group, and
+    memset(NULL, ' ', 0) is undefined (scripts/test.sh runs this module
+    with SLUICE_TOOLS_DIR=build-asan, the tools of `make asan`)."""
+    seg = Segment(tmp_path / "z.shm", ring_size=4096)
+    runs = [("sluicelog", ["-d"]), ("sluicelog", ["-d", "-g", "raw"]),
+            ("sluicelog", ["-d", "-g", "vxid"]),
+            ("sluicelog", ["-d", "-g", "session"]),
+            ("sluicencsa", ["-d"]), ("sluicencsa", ["-d", "--json"]),
+            ("sluicestat", ["-1"]), ("sluicestat", ["-j"])]
+    for tool, args in runs:
+        r = ok(run_tool(tool, "-n", seg.path, "-t", "0", *args))
+        assert tool == "sluicestat" or r.stdout == "", (tool, r.stdout)
+    seg.transaction(7, "req", 0, "rxreq", [("ReqMethod", ""), ("ReqURL", ""),
+                                           ("Debug", ""), ("RespStatus", "")])
+    seg.log("Debug", 8, "")
+    for tool, args in runs:
+        ok(run_tool(tool, "-n", seg.path, "-t", "0", *args))
+    r = ok(run_tool("sluicelog", "-n", seg.path, "-d", "-g", "raw"))
+    assert [l.split(None, 3)[2:] for l in r.stdout.splitlines()] == [
+        ["Begin", "req 0 rxreq"], ["ReqMethod"], ["ReqURL"], ["Debug"],
+        ["RespStatus"], ["End"], ["Debug"]]
+    seg.close()
+
+
 # ------------------------------------------------- refusing bad instances
 
 def refuses(args, message, code=1):

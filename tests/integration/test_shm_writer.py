@@ -15,6 +15,7 @@ check it against the C header and read its files back through libsluice.
 """
 
 import ctypes
+import fcntl
 import mmap
 import os
 import re
@@ -82,9 +83,18 @@ class Section:
         return self.off + SECT_SIZE
 
 
+def ofd_lock(fd, kind=fcntl.F_WRLCK):
+    """The writer's lock on the whole file (doc/shm-format.md, "Life of
+    the file"): an OFD lock, held until fd is closed."""
+    # struct flock: l_type, l_whence, l_start, l_len, l_pid (x86-64, aarch64)
+    fcntl.fcntl(fd, fcntl.F_OFD_SETLK,
+                struct.pack("hhqqi4x", kind, os.SEEK_SET, 0, 0, 0))
+
+
 class Segment:
     """A segment file being written. size: file bytes; ring_size: log ring
-    bytes (0: no log section)."""
+    bytes (0: no log section). Like sluice, it holds the file's lock while
+    it is open: readers take it for a running writer until close()."""
 
     def __init__(self, path, size=1 << 20, ring_size=1 << 16,
                  instance="test", pid=None, created=None):
@@ -94,6 +104,7 @@ class Segment:
         with open(tmp, "wb") as f:
             f.truncate(size)
         self.fd = os.open(tmp, os.O_RDWR)
+        ofd_lock(self.fd)
         self.mm = mmap.mmap(self.fd, size)
         self.pid = os.getpid() if pid is None else pid
         self.instance = instance
@@ -346,13 +357,17 @@ def request(seg, sess, req, bereq, method="GET", url="/", status=200,
 
 # ------------------------------------------------------------ libsluice
 
+# The library this Python process loads is always the normal build's: an
+# ASan-built one would need the ASan runtime loaded before Python.
 LIB = REPO / "lib" / "libsluice.so.1"
 # $SLUICE_TOOLS_DIR: where the tools are (relative to the repository root),
-# e.g. build-asan after `make BUILD=build-asan SAN=1 tools`.
+# and the example under it in examples/: build-asan after `make asan`
+# (scripts/test.sh's sanitizer pass). Unset: the normal build's.
 TOOLS_DIR = REPO / os.environ.get("SLUICE_TOOLS_DIR", ".")
 TOOLS = {t: str(TOOLS_DIR / t)
          for t in ("sluicelog", "sluicencsa", "sluicestat")}
-EXAMPLE = REPO / "build" / "examples" / "sl-example"
+EXAMPLE = (TOOLS_DIR if os.environ.get("SLUICE_TOOLS_DIR") else
+           REPO / "build") / "examples" / "sl-example"
 
 NEXT_NONE, NEXT_RECORD, NEXT_LOST, NEXT_RESTART, NEXT_EOF = range(5)
 CHECK_SAME, CHECK_SECTIONS, CHECK_RESTARTED, CHECK_STOPPED = range(4)
@@ -533,8 +548,14 @@ def run_tool(tool, *args, timeout=20, input=None):
 
 
 def crashed(proc):
-    """A tool killed by a signal (SIGSEGV, SIGBUS, SIGABRT...)."""
-    return proc.returncode < 0 or proc.returncode > 128
+    """A tool killed by a signal (SIGSEGV, SIGBUS, SIGABRT...), or one that
+    printed a sanitizer report (a build with ASan or UBSan may be told to
+    go on after one). proc: a CompletedProcess, or a Popen whose stderr
+    was read (then only its exit status is looked at)."""
+    from conftest import sanitizer_report
+    err = proc.stderr if isinstance(proc.stderr, str) else ""
+    return proc.returncode < 0 or proc.returncode > 128 or \
+        bool(sanitizer_report(err))
 
 
 # ------------------------------------------------------- the helper's tests

@@ -39,10 +39,13 @@ static struct shm_section *sect_at(struct seg *s, uint64_t off)
 }
 
 /* A file of size bytes with a log ring of rs bytes (0: none) and the rest
- * FREE; written under a temporary name, renamed into place. */
+ * FREE; written under a temporary name, renamed into place. Like sluice,
+ * it holds the file's lock (readers see a running writer) until
+ * seg_close(). */
 static void seg_create(struct seg *s, const char *name, size_t size,
 		       uint64_t rs)
 {
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
 	char tmp[600];
 	uint64_t off = sizeof(struct shm_head);
 
@@ -50,7 +53,8 @@ static void seg_create(struct seg *s, const char *name, size_t size,
 	snprintf(s->path, sizeof(s->path), "%s/%s", tmpdir, name);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", s->path);
 	s->fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC, 0600);
-	if (s->fd < 0 || ftruncate(s->fd, (off_t)size) < 0)
+	if (s->fd < 0 || ftruncate(s->fd, (off_t)size) < 0 ||
+	    fcntl(s->fd, F_OFD_SETLK, &fl) < 0)
 		abort();
 	s->size = size;
 	s->base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, s->fd,
@@ -657,6 +661,33 @@ static void test_multi(void)
 	seg_close(&s);
 }
 
+/* A writer runs while it holds the file's lock, whatever master_pid says:
+ * a pid of no process with the lock held is running, our own live pid
+ * without it is stopped (a crashed sluice whose pid was reused). */
+static void test_alive_is_the_lock(void)
+{
+	struct sl_shm *shm;
+	struct sl_info info;
+	struct seg s;
+
+	seg_create(&s, "lk", 1 << 16, 1024);
+	CHECK_INT(sl_open(&shm, s.path, 0), 0);
+	sl_info(shm, &info);
+	CHECK_INT(info.alive, 1);
+	s.h->master_pid = 0x7ffffff0;
+	CHECK_INT(sl_check(shm), SL_CHECK_SAME);
+	sl_info(shm, &info);
+	CHECK_INT(info.alive, 1);
+	s.h->master_pid = getpid();
+	seg_close(&s);
+	CHECK_INT(sl_check(shm), SL_CHECK_STOPPED);
+	sl_info(shm, &info);
+	CHECK_INT(info.alive, 0);
+	CHECK_INT(info.master_pid, getpid());
+	sl_close(&shm);
+	unlink(s.path);
+}
+
 static void test_restart(void)
 {
 	struct sl_shm *shm;
@@ -1162,6 +1193,7 @@ int main(void)
 	test_heads();
 	test_fmt();
 	test_multi();
+	test_alive_is_the_lock();
 	test_restart();
 	test_counters();
 	test_group();

@@ -129,6 +129,25 @@ static void test_create(void)
 	unlink(path);
 }
 
+/* A stale segment file at <path>: a header recording <pid>, nobody
+ * holding it. */
+static void write_head(const char *path, int64_t pid)
+{
+	struct shm_head h;
+	FILE *f;
+
+	memset(&h, 0, sizeof(h));
+	memcpy(h.magic, SHM_MAGIC, sizeof(h.magic));
+	h.version = SHM_VERSION;
+	h.head_size = sizeof(h);
+	h.file_size = 4096;
+	h.master_pid = pid;
+	unlink(path);
+	f = fopen(path, "w");
+	CHECK(f != NULL && fwrite(&h, sizeof(h), 1, f) == 1);
+	fclose(f);
+}
+
 static void test_collision(void)
 {
 	char path[300], other[300];
@@ -194,12 +213,123 @@ static void test_collision(void)
 	CHECK_INT(st1.st_size, 29);
 	unlink(other);
 
-	/* a young file without an owner yet: another sluice is starting */
-	f = fopen(other, "w");
-	fwrite(SHM_MAGIC, 1, 16, f);
-	fclose(f);
-	CHECK_INT(quiet(create_fn, other), -1);
+	/* a file nobody holds is stale, whatever pid it records: 0 (killed
+	 * while setting up), -1, or a live process that is not sluice */
+	{
+		const int64_t pids[] = { 0, -1, getppid() };
+
+		for (size_t i = 0; i < sizeof(pids) / sizeof(pids[0]); i++) {
+			write_head(other, pids[i]);
+			CHECK_INT(stat(other, &st1), 0);
+			CHECK_INT(shm_create(other, "test", 0, 64 * 1024, 0640), 0);
+			CHECK_INT(stat(other, &st2), 0);
+			CHECK(st1.st_ino != st2.st_ino);
+			shm_close();
+		}
+	}
+	/* one that another open file holds is in use, pid or not (an OFD
+	 * lock conflicts within a process too) */
+	{
+		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+		int fd;
+
+		write_head(other, 0);
+		fd = open(other, O_RDWR);
+		CHECK(fd >= 0 && fcntl(fd, F_OFD_SETLK, &fl) == 0);
+		CHECK_INT(quiet(create_fn, other), -1);
+		CHECK(shm_head() == NULL);
+		close(fd);
+		CHECK_INT(quiet(create_fn, other), 0);
+		shm_close();
+	}
 	unlink(other);
+}
+
+static int check_fn(void *arg)
+{
+	return shm_check();
+}
+
+static uint64_t file_word(const char *path, uint64_t off)
+{
+	uint64_t v = 0;
+	int fd = open(path, O_RDONLY);
+
+	CHECK(fd >= 0 && pread(fd, &v, sizeof(v), (off_t)off) == (ssize_t)sizeof(v));
+	close(fd);
+	return v;
+}
+
+/* The file cut under the mapping: an access past its new end does not
+ * kill (the SIGBUS guard puts zero pages there), and shm_check() makes
+ * the file again from the image, with the same sections at the same
+ * addresses, under the same path: a new inode, as after a restart. */
+static void test_truncated(void)
+{
+	char path[300];
+	struct stat st1, st2;
+	struct shm_section *a, *b, *s;
+	uint64_t *va, off;
+
+	mk_path(path, sizeof(path), "trunc.shm");
+	CHECK_INT(shm_create(path, "trunc", 64 * 1024, 64 * 1024, 0640), 0);
+	a = shm_section_alloc(SHM_CLASS_COUNTERS, "test", "a", 256);
+	b = shm_section_alloc(SHM_CLASS_COUNTERS, "test", "b", 256);
+	CHECK(a != NULL && b != NULL);
+	shm_section_free(b);
+	va = shm_section_payload(a);
+	off = (uint64_t)((char *)va - (char *)shm_head());
+	va[0] = 7;
+	CHECK_INT(shm_check(), 0);
+	CHECK_INT(file_word(path, off), 7);
+
+	/* cut, then written to: the write lands in zero pages */
+	CHECK_INT(stat(path, &st1), 0);
+	CHECK_INT(truncate(path, 0), 0);
+	va[1] = 8;
+	CHECK_INT(va[1], 8);
+	CHECK_INT(va[0], 0);
+	CHECK_INT(quiet(check_fn, NULL), 1);
+	CHECK_INT(stat(path, &st2), 0);
+	CHECK(st1.st_ino != st2.st_ino);
+	CHECK_INT(st2.st_size, shm_head()->file_size);
+	CHECK_INT(st2.st_mode & 0777, 0640);
+	CHECK(memcmp(shm_head()->magic, SHM_MAGIC, 16) == 0);
+	CHECK_INT(shm_head()->master_pid, getpid());
+	CHECK(shm_head()->alloc_seq != 0);
+	CHECK_LIST();
+	s = next_of(first());                     /* the log, then a and b */
+	CHECK(s == a && s->class == SHM_CLASS_COUNTERS && strcmp(s->ident, "a") == 0);
+	s = next_of(s);
+	CHECK(s == b && s->class == SHM_CLASS_COOL && strcmp(s->ident, "b") == 0);
+	CHECK_INT(((struct shm_log *)shm_section_payload(first()))->ring_size, 64 * 1024);
+	CHECK_INT(va[0], 0);                      /* values are lost */
+	va[0] = 9;                                /* the mapping is the new file */
+	CHECK_INT(file_word(path, off), 9);
+	CHECK_INT(shm_check(), 0);
+
+	/* cut without a fault before the check: its size tells */
+	CHECK_INT(truncate(path, 4096), 0);
+	CHECK_INT(quiet(check_fn, NULL), 1);
+	CHECK_INT(stat(path, &st1), 0);
+	CHECK_INT(st1.st_size, shm_head()->file_size);
+	va[0] = 10;
+	CHECK_INT(file_word(path, off), 10);
+
+	/* a header overwritten in place: made again too */
+	memset(shm_head()->magic, 'x', 8);
+	CHECK_INT(quiet(check_fn, NULL), 1);
+	CHECK(memcmp(shm_head()->magic, SHM_MAGIC, 16) == 0);
+	CHECK_INT(stat(path, &st2), 0);
+	CHECK(st1.st_ino != st2.st_ino);
+
+	/* the allocator still works on the new file */
+	s = shm_section_alloc(SHM_CLASS_COUNTERS, "test", "c", 128);
+	CHECK(s != NULL && file_word(path, (uint64_t)((char *)s - (char *)shm_head())) ==
+	      ((uint64_t)SHM_CLASS_COUNTERS << 32 | SHM_SECT_MAGIC));
+	CHECK_LIST();
+	shm_close();
+	unlink(path);
 }
 
 static uint64_t seen_seq_in_change = 1;
@@ -474,6 +604,7 @@ int main(void)
 	test_alloc_split_and_seq();
 	test_cool_reuse_and_merge();
 	test_counters();
+	test_truncated();
 	rmdir(dir);
 	return UNIT_SUMMARY("test_shm");
 }
