@@ -16,6 +16,7 @@
 #include "proxy/proxy.h"
 #include "proxy/backend.h"
 #include "proxy/reply_prod.h"
+#include "proxy/http_body.h"
 #include "rules/http_rules.h"
 #include "http/reply.h"
 #include "proxy/stream-t.h"
@@ -582,109 +583,6 @@ static void strm_srv_error(struct stream *st, int status, const char *why)
 	strm_error(st, status, NULL);
 }
 
-/* Move body bytes from <in> to <out> according to the framing. Returns the
- * bytes consumed from <in>, or -1 on a framing error. *done is set when the
- * body ended. Chunked bodies are validated by the decoder and copied as
- * received, so trailers pass through unchanged; with <dechunk> only the
- * payload is copied (for HTTP/1.0 clients, the end is marked by closing). */
-static long body_move(struct buffer *in, struct buffer *out, struct buf_wait *w,
-		      enum body_mode bm, uint64_t *left, struct h1_chunk *chk, int dechunk,
-		      int *done)
-{
-	uint32_t room, n;
-
-	*done = 0;
-	if (!in->data)
-		return 0;
-
-	/* <out> has no storage: when all of <in> goes through unchanged, hand
-	 * its storage over instead of taking a second buffer. */
-	if (!out->area && bm != BM_CHUNKED && (bm == BM_CLOSE || in->data <= *left)) {
-		n = in->data;
-		*out = *in;
-		memset(in, 0, sizeof(*in));
-		if (bm == BM_CL) {
-			*left -= n;
-			*done = !*left;
-		}
-		return n;
-	}
-	if (!out->area && bm == BM_CHUNKED && !dechunk) {
-		struct h1_chunk probe = *chk;
-		uint32_t used = 0;
-
-		while (used < in->data && probe.state != H1_CHK_DONE) {
-			size_t doff, dlen;
-			long r = h1_chunk_step(&probe, b_head(in) + used, in->data - used,
-					       &doff, &dlen, &global.h1);
-
-			if (r <= 0)
-				break;
-			used += (uint32_t)r;
-		}
-		if (used == in->data) {
-			*chk = probe;
-			*out = *in;
-			memset(in, 0, sizeof(*in));
-			*done = chk->state == H1_CHK_DONE;
-			return used;
-		}
-	}
-	if (b_alloc_wait(out, w, 1) < 0)
-		return 0;
-	if (!out->data) {
-		out->head = 0;
-	} else if (b_tailroom(out) < b_room(out) / 2)
-		b_realign(out);
-	room = b_tailroom(out);
-
-	if (bm == BM_CL || bm == BM_CLOSE) {
-		n = in->data;
-		if (bm == BM_CL && n > *left)
-			n = (uint32_t)*left;
-		if (n > room)
-			n = room;
-		memcpy(b_tail(out), b_head(in), n);
-		out->data += n;
-		b_del(in, n);
-		if (bm == BM_CL) {
-			*left -= n;
-			*done = !*left;
-		}
-		return n;
-	}
-
-	/* chunked */
-	{
-		uint32_t avail = MIN(in->data, room), used = 0;
-
-		while (used < avail && chk->state != H1_CHK_DONE) {
-			size_t doff, dlen;
-			long r = h1_chunk_step(chk, b_head(in) + used, avail - used, &doff, &dlen, &global.h1);
-
-			if (r < 0)
-				return -1;
-			if (r == 0)
-				break;
-			if (dechunk && dlen) {
-				memcpy(b_tail(out), b_head(in) + used + doff, dlen);
-				out->data += (uint32_t)dlen;
-			}
-			used += (uint32_t)r;
-		}
-		if (!dechunk) {
-			memcpy(b_tail(out), b_head(in), used);
-			out->data += used;
-		}
-		b_del(in, used);
-		*done = chk->state == H1_CHK_DONE;
-		/* A control line that cannot complete in a full buffer. */
-		if (!used && !*done && avail == in->data && in->data == in->size)
-			return -1;
-		return used;
-	}
-}
-
 /* Client -> server body. Returns 1 on progress, 0 otherwise. */
 static int strm_req_body(struct stream *st)
 {
@@ -697,7 +595,7 @@ static int strm_req_body(struct stream *st)
 
 		if (b_alloc_wait(&s->ibuf, &s->bw, 1) < 0)
 			break;
-		/* What body_move() left (the start of a chunk-size line, or
+		/* What http_body_move() left (the start of a chunk-size line, or
 		 * what the server side had no room for yet) may sit at the
 		 * very end of the storage: move it down, or nothing more is
 		 * read and a cut chunk-size line is never completed. */
@@ -713,7 +611,7 @@ static int strm_req_body(struct stream *st)
 				continue;           /* drain the socket first */
 			}
 		}
-		r = body_move(&s->ibuf, &st->req_out, &s->bw, st->req_bm, &st->req_left,
+		r = http_body_move(&s->ibuf, &st->req_out, &s->bw, st->req_bm, &st->req_left,
 			      &st->req_chk, 0, &done);
 		/* bytes left that the server side had room for: a cut framing line */
 		stuck = !r && s->ibuf.data && st->req_out.area &&
@@ -962,7 +860,7 @@ static int strm_srv_side(struct stream *st)
 		progress |= strm_rsp_head(st);
 	if (st->rsp_st == RS_BODY && st->srvc) {
 		int done;
-		long r = body_move(&st->rsp_in, &st->rsp_out, &st->sess->bw, st->rsp_bm,
+		long r = http_body_move(&st->rsp_in, &st->rsp_out, &st->sess->bw, st->rsp_bm,
 				   &st->rsp_left, &st->rsp_chk, !!(st->flags & STRM_F_DECHUNK), &done);
 
 		if (r < 0) {
