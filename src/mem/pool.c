@@ -201,7 +201,8 @@ static void pool_shared_put(struct pool_head *ph, struct pool_cache *pc,
 
 		batch = it->next;
 		it->next = ph->shared;
-		ph->shared = it;
+		/* atomic: pool_refill() peeks at it without the lock */
+		__atomic_store_n(&ph->shared, it, __ATOMIC_RELAXED);
 		ph->shared_count++;
 	}
 	pthread_mutex_unlock(&ph->lock);
@@ -270,7 +271,7 @@ static void pool_refill(struct pool_head *ph, struct pool_cache *pc)
 	while (ph->shared && n < want) {
 		struct pool_item *it = ph->shared;
 
-		ph->shared = it->next;
+		__atomic_store_n(&ph->shared, it->next, __ATOMIC_RELAXED);
 		it->next = batch;
 		batch = it;
 		n++;
