@@ -152,12 +152,19 @@ static void tcp_fwd_free(struct tcp_fwd *f)
 	pool_free(pool_tcpf, f);
 }
 
-static int dir_pipe(struct tcp_dir *d)
+/* The direction's pipe, made on first use; 0 when bytes must go through
+ * the buffer: no pipe to be had, or a transport that cannot splice (TLS:
+ * its bytes are not the socket's). */
+static int dir_pipe(struct tcp_dir *d, const struct conn *src, const struct conn *dst)
 {
 	if (d->pipe[0] >= 0)
 		return 1;
 	if (d->no_splice)
 		return 0;
+	if (!conn_can_splice(src, dst)) {
+		d->no_splice = 1;
+		return 0;
+	}
 	if (pipe2(d->pipe, O_NONBLOCK | O_CLOEXEC) < 0) {
 		d->no_splice = 1;
 		d->pipe[0] = d->pipe[1] = -1;
@@ -192,7 +199,7 @@ static int dir_forward(struct tcp_fwd *f, struct tcp_dir *d, struct conn *src, s
 			b_release(&d->buf);
 			/* 2. the pipe */
 			if (d->in_pipe) {
-				n = dst->xprt->snd_pipe(dst, d->pipe[0], d->in_pipe);
+				n = conn_snd_pipe(dst, d->pipe[0], d->in_pipe);
 				if (n > 0) {
 					d->in_pipe -= (unsigned)n;
 					moved = 1;
@@ -205,7 +212,7 @@ static int dir_forward(struct tcp_fwd *f, struct tcp_dir *d, struct conn *src, s
 			}
 			/* 3. read more */
 			if (!(src->flags & (CO_FL_RD_SH | CO_FL_ERROR)) && (src->flags & CO_FL_RD_READY)) {
-				if (!d->in_pipe && !dir_pipe(d)) {
+				if (!d->in_pipe && !dir_pipe(d, src, dst)) {
 					if (b_alloc_wait(&d->buf, &f->bw, 1) == 0) {
 						n = conn_recv(src, d->buf.area, d->buf.size);
 						if (n > 0) {
@@ -216,7 +223,7 @@ static int dir_forward(struct tcp_fwd *f, struct tcp_dir *d, struct conn *src, s
 							b_release(&d->buf);
 					}
 				} else if (d->pipe[0] >= 0 && d->in_pipe < d->pipe_cap) {
-					n = src->xprt->rcv_pipe(src, d->pipe[1], d->pipe_cap - d->in_pipe);
+					n = conn_rcv_pipe(src, d->pipe[1], d->pipe_cap - d->in_pipe);
 					if (n > 0) {
 						d->in_pipe += (unsigned)n;
 						*bytes += (uint64_t)n;
