@@ -56,9 +56,11 @@ struct xprt_ops {
 	/* optional: one step of the transport's own handshake (TLS), never
 	 * blocking: 1 done, 0 again later (it waits for I/O: the cleared
 	 * RD_READY or WR_READY flag says which way; the poller's event wakes
-	 * the owner), -1 failed (CO_FL_ERROR set). Run by the handshake
-	 * chain (net/handshake.h) after the steps that read the socket
-	 * itself (PROXY header). Absent: nothing to negotiate. */
+	 * the owner), -1 failed: CO_FL_ERROR set, or only CO_FL_RD_SH when
+	 * the client closed before sending a byte (a health check: not
+	 * counted as a refusal). Run by the handshake chain
+	 * (net/handshake.h) as its last step, after the steps that read the
+	 * socket itself (PROXY header). Absent: nothing to negotiate. */
 	int (*handshake)(struct conn *c);
 	/* optional: the application protocol the handshake negotiated (TLS
 	 * ALPN): points *name at it (not NUL-terminated, valid while <c> is)

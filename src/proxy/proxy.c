@@ -16,7 +16,7 @@ struct proxy *px_select_backend(struct proxy *fe)
 	return fe->defbe;
 }
 
-/* After an accept-proxy handshake (net/handshake.c). */
+/* After the listener's handshake chain (net/handshake.h). */
 static void px_accept_conn(struct listener *li, struct conn *c)
 {
 	if (li->fe->mode == PX_MODE_HTTP)
@@ -27,7 +27,7 @@ static void px_accept_conn(struct listener *li, struct conn *c)
 
 static void px_accept(struct listener *li, int fd, const struct sockaddr_storage *peer)
 {
-	if (li->options & LI_O_ACCEPT_PROXY)
+	if (li->nb_hs)
 		handshake_start(li, fd, peer, px_accept_conn);
 	else if (li->fe->mode == PX_MODE_HTTP)
 		http_sess_accept(li, fd, peer);
