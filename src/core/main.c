@@ -19,6 +19,7 @@
 #include "mem/buf.h"
 #include "net/conn.h"
 #include "net/listener.h"
+#include "net/mux.h"
 #include "proxy/proxy.h"
 #include "shm/counters.h"
 #include "shm/log.h"
@@ -77,7 +78,9 @@ static void print_version(int verbose)
 	printf("Available transports: ");
 	xprt_print_names(stdout);
 	printf("\n");
-	printf("Available multiplexers: h1 (mode http), tcp (mode tcp)\n");
+	printf("Available multiplexers: ");
+	mux_print_names(stdout);
+	printf("\n");
 	printf("Available load-balancing algorithms: ");
 	lb_print_names(stdout);
 	printf("\n");

@@ -9,6 +9,7 @@
 struct proxy;
 struct xprt_ops;
 struct hs_step;
+struct mux_ops;
 
 #define LI_MAGIC 0x4c49534eU
 #define LI_HS_MAX 4                   /* steps on one listener's handshake chain */
@@ -26,6 +27,7 @@ struct listener {
 	const struct xprt_ops *xprt;  /* transport: raw unless a bind option says */
 	const struct hs_step *hs[LI_HS_MAX]; /* handshake chain (net/handshake.h), */
 	unsigned nb_hs;               /* run before the mux gets a connection */
+	const struct mux_ops *mux;    /* fe->mode's mux, unless ALPN chooses (net/mux.h) */
 	int fds[MAX_THREADS];         /* per-thread SO_REUSEPORT socket, or one shared unix fd */
 	int paused[MAX_THREADS];      /* per-thread: accept paused (maxconn, no fd...) */
 	int warned;                   /* an accept() resource error was reported */

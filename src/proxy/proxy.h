@@ -25,15 +25,9 @@ static inline void px_count_status(struct proxy *px, int tid_, int status)
 	px->ctr[tid_].rsp[c >= 1 && c <= 5 ? c : 0]++;
 }
 
-/* HTTP/1 client sessions (http_sess.c). */
-void http_sess_accept(struct listener *li, int fd, const struct sockaddr_storage *peer);
-/* The same for a connection already wrapped (after an accept-proxy
- * handshake): takes it over (conn_set_owner) and reads from it at once. */
-void http_sess_accept_conn(struct listener *li, struct conn *cli);
-
-/* TCP forwarding (tcp_fwd.c): a new client in a "mode tcp" frontend. */
-void tcp_sess_accept(struct listener *li, int fd, const struct sockaddr_storage *peer);
-void tcp_sess_accept_conn(struct listener *li, struct conn *cli);
+/* Client connections reach HTTP/1 sessions (http_sess.c) and TCP
+ * forwarding (tcp_fwd.c) through the muxes they register, "h1" and "tcp"
+ * (net/mux.h). */
 
 /* Turn an HTTP exchange into a tunnel (after 101 or a 2xx to CONNECT).
  * Takes ownership of both connections, of the buffers' storage (pending

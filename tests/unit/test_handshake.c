@@ -1,10 +1,12 @@
-/* test_handshake.c: a listener's handshake chain as the configuration
- * builds it (accept-proxy, then the transport's own step, whatever the
- * order of the bind options) and as it runs on a connection: the PROXY
- * header taken exactly, the transport's handshake waiting for I/O and
- * then done, the connection handed over with the bytes after the header;
- * refusals counted or not, the deadline, and the transport's close on
- * every way out. */
+/* test_handshake.c: the accept path's layers. A listener's handshake
+ * chain as the configuration builds it (accept-proxy, then the transport's
+ * own step, whatever the order of the bind options) and as it runs on a
+ * connection: the PROXY header taken exactly, the transport's handshake
+ * waiting for I/O and then done, the connection handed over with the
+ * bytes after the header; refusals counted or not, the deadline, and the
+ * transport's close on every way out. Then the mux: each listener's by
+ * its mode, one chosen by the ALPN token the transport reports, and the
+ * registry as `sluice -vv` prints it. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,11 +21,13 @@
 #include "net/conn.h"
 #include "net/handshake.h"
 #include "net/listener.h"
+#include "net/mux.h"
 #include "proxy/proxy-t.h"
 
 /* ---- a transport with a handshake of a few steps ---- */
 
 static int hs_calls, hs_steps_needed, hs_result;   /* result once the steps are done */
+static const char *t_alpn;                         /* what ALPN "negotiated", or NULL */
 static unsigned hs_fail_flags;                     /* flags set when it fails */
 static int t_inits, t_closes;
 static struct conn *t_conn;                        /* the connection it last saw */
@@ -54,6 +58,15 @@ static int t_handshake(struct conn *c)
 	return hs_result;
 }
 
+static int t_alpn_get(const struct conn *c, const char **name, size_t *len)
+{
+	if (!t_alpn)
+		return 0;
+	*name = t_alpn;
+	*len = strlen(t_alpn);
+	return 1;
+}
+
 static ssize_t t_rcv(struct conn *c, char *dst, size_t len)
 {
 	return xprt_raw.rcv_buf(c, dst, len);
@@ -69,6 +82,7 @@ static const struct xprt_ops xprt_test = {
 	.init      = t_init,
 	.close     = t_close,
 	.handshake = t_handshake,
+	.alpn      = t_alpn_get,
 	.rcv_buf   = t_rcv,
 	.snd_buf   = t_snd,
 };
@@ -97,7 +111,7 @@ static struct listener *first_listener(void)
 	return NULL;
 }
 
-static struct listener *load(const char *bind_opts)
+static struct listener *load_mode(const char *mode, const char *bind_opts)
 {
 	char cfg[512];
 	struct listener *li;
@@ -106,8 +120,8 @@ static struct listener *load(const char *bind_opts)
 	cfg_deinit();
 	snprintf(cfg, sizeof(cfg),
 		 "defaults\n  timeout client 1s\n  timeout connect 1s\n  timeout server 1s\n"
-		 "frontend f\n  bind 127.0.0.1:1 %s\n  default_backend b\n"
-		 "backend b\n  server s 127.0.0.1:1\n", bind_opts);
+		 "frontend f\n  mode %s\n  bind 127.0.0.1:1 %s\n  default_backend b\n"
+		 "backend b\n  mode %s\n  server s 127.0.0.1:1\n", mode, bind_opts, mode);
 	if (cfg_parse_buffer("t.cfg", cfg, strlen(cfg)) < 0 || cfg_check() < 0)
 		return NULL;
 	li = first_listener();
@@ -116,6 +130,11 @@ static struct listener *load(const char *bind_opts)
 	fe = li->fe;
 	fe->ctr = calloc(MAX_THREADS, sizeof(*fe->ctr));
 	return li;
+}
+
+static struct listener *load(const char *bind_opts)
+{
+	return load_mode("http", bind_opts);
 }
 
 static void unload(struct listener *li)
@@ -334,6 +353,115 @@ static void test_bad_header_and_deadline(void)
 	unload(li);
 }
 
+/* ---- the mux ---- */
+
+static struct listener *attached_li;
+static struct conn *attached;
+
+static void h2_attach(struct listener *li, struct conn *c)
+{
+	attached_li = li;
+	attached = c;
+}
+
+/* What HTTP/2 will register. */
+static const struct mux_ops mux_test_h2 = {
+	.name   = "zz-h2",
+	.mode   = PX_MODE_HTTP,
+	.alpn   = "h2",
+	.attach = h2_attach,
+};
+MUX_REGISTER(mux_test_h2);
+
+static void test_mux_registry(void)
+{
+	static const char want[] = "h1 (mode http, default, alpn http/1.1), tcp (mode tcp, default), "
+				   "zz-h2 (mode http, alpn h2)";
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	CHECK(mux_find("h1") && mux_find("h1")->mode == PX_MODE_HTTP);
+	CHECK(mux_find("tcp") && mux_find("tcp")->mode == PX_MODE_TCP);
+	CHECK(mux_find("zz-h2") == &mux_test_h2);
+	CHECK(mux_find("h3") == NULL);
+	CHECK(mux_default(PX_MODE_HTTP) == mux_find("h1"));
+	CHECK(mux_default(PX_MODE_TCP) == mux_find("tcp"));
+	mux_print_names(f);
+	fclose(f);
+	if (!CHECK(out && strcmp(out, want) == 0))
+		printf("  got: %s\n", out ? out : "(null)");
+	free(out);
+}
+
+static void test_mux_by_mode_and_alpn(void)
+{
+	struct listener *li;
+	struct conn *c;
+	int cl;
+
+	li = load_mode("tcp", "");
+	CHECK(li && li->mux == mux_find("tcp"));
+	unload(li);
+
+	li = load_mode("http", "test-xprt");
+	if (!CHECK(li && li->mux == mux_find("h1")))
+		return;
+	/* the token the transport negotiated chooses among the mode's muxes */
+	hs_steps_needed = 1;
+	hs_result = 1;
+	t_alpn = "h2";
+	attached = NULL;
+	start(li, &cl);
+	run();
+	CHECK(got != NULL);                 /* on_done: the chain is over */
+	if (got) {
+		CHECK(mux_choose(li, got) == &mux_test_h2);
+		t_alpn = "http/1.1";
+		CHECK(mux_choose(li, got) == mux_find("h1"));
+		t_alpn = "spdy/3";          /* nobody speaks it: the mode's own */
+		CHECK(mux_choose(li, got) == li->mux);
+		t_alpn = NULL;
+		CHECK(mux_choose(li, got) == li->mux);
+		conn_free(&got);
+	}
+	close(cl);
+
+	/* the whole way: chain, then mux_attach() hands it to the h2 mux */
+	t_alpn = "h2";
+	actconn = 1;
+	li->fe->feconn = 1;
+	{
+		struct sockaddr_storage ss;
+		int sv[2];
+
+		CHECK_INT(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
+		memset(&ss, 0, sizeof(ss));
+		ss.ss_family = AF_UNIX;
+		handshake_start(li, sv[0], &ss, mux_attach);
+		run();
+		CHECK(attached != NULL && attached_li == li);
+		c = attached;
+		conn_free(&c);
+		close(sv[1]);
+	}
+	t_alpn = NULL;
+	unload(li);
+
+	/* a tcp frontend never takes an HTTP mux, whatever ALPN said */
+	li = load_mode("tcp", "test-xprt");
+	if (!CHECK(li != NULL))
+		return;
+	start(li, &cl);
+	run();
+	t_alpn = "h2";
+	CHECK(got && mux_choose(li, got) == mux_find("tcp"));
+	t_alpn = NULL;
+	conn_free(&got);
+	close(cl);
+	unload(li);
+}
+
 int main(void)
 {
 	thread_ctx_init(0);
@@ -342,5 +470,7 @@ int main(void)
 	test_proxy_then_transport();
 	test_transport_refuses();
 	test_bad_header_and_deadline();
+	test_mux_registry();
+	test_mux_by_mode_and_alpn();
 	return UNIT_SUMMARY("test_handshake");
 }
