@@ -154,15 +154,15 @@ static void tcp_fwd_free(struct tcp_fwd *f)
 }
 
 /* The direction's pipe, made on first use; 0 when bytes must go through
- * the buffer: no pipe to be had, or a transport that cannot splice (TLS:
- * its bytes are not the socket's). */
+ * the buffer: "nosplice", no pipe to be had, or a transport that cannot
+ * splice (TLS: its bytes are not the socket's). */
 static int dir_pipe(struct tcp_dir *d, const struct conn *src, const struct conn *dst)
 {
 	if (d->pipe[0] >= 0)
 		return 1;
 	if (d->no_splice)
 		return 0;
-	if (!conn_can_splice(src, dst)) {
+	if (global.nosplice || !conn_can_splice(src, dst)) {
 		d->no_splice = 1;
 		return 0;
 	}
