@@ -16,6 +16,7 @@ struct global {
 	unsigned maxrewrite;          /* tune.maxrewrite: head room kept for rewrites */
 	struct h1_limits h1;          /* tune.http.max-reqline/max-head/maxhdr */
 	unsigned pipesize;            /* tune.pipesize for splice */
+	int nosplice;                 /* "nosplice": TCP forwarding through buffers only */
 	char *stats_socket;           /* "stats socket PATH" */
 	unsigned stats_socket_mode;   /* "stats socket PATH mode OCTAL", 0 = umask default */
 };

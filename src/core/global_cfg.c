@@ -84,6 +84,17 @@ static int kw_daemon(struct cfg_ctx *ctx, int argc, char **args)
 	return 0;
 }
 
+/* "nosplice": TCP mode and tunnels move bytes through buffers, never
+ * through kernel pipes (as HAProxy's; for kernels where splice misbehaves,
+ * and to compare). */
+static int kw_nosplice(struct cfg_ctx *ctx, int argc, char **args)
+{
+	if (cfg_check_argc(ctx, "nosplice", "nosplice", argc, 1, 0, 0) < 0)
+		return -1;
+	global.nosplice = 1;
+	return 0;
+}
+
 static int kw_pidfile(struct cfg_ctx *ctx, int argc, char **args)
 {
 	if (cfg_check_argc(ctx, "pidfile", "pidfile <path>", argc, 1, 1, 1) < 0)
@@ -216,6 +227,7 @@ static const struct cfg_kw global_kws[] = {
 	{ "maxconn",         CFG_SEC_GLOBAL, 0, 0, "maxconn <number>",       kw_maxconn },
 	{ "daemon",          CFG_SEC_GLOBAL, 0, 0, "daemon",                 kw_daemon },
 	{ "pidfile",         CFG_SEC_GLOBAL, 0, 0, "pidfile <path>",         kw_pidfile },
+	{ "nosplice",        CFG_SEC_GLOBAL, 0, 0, "nosplice",               kw_nosplice },
 	{ "hard-stop-after", CFG_SEC_GLOBAL, 0, 0, "hard-stop-after <time>", kw_hard_stop_after },
 	{ "tune.bufsize",          CFG_SEC_GLOBAL, 0, 0, "tune.bufsize <size>",          kw_tune },
 	{ "tune.maxrewrite",       CFG_SEC_GLOBAL, 0, 0, "tune.maxrewrite <size>",       kw_tune },

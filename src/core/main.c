@@ -17,7 +17,9 @@
 #include "ctl/ctl.h"
 #include "lb/lb.h"
 #include "mem/buf.h"
+#include "net/conn.h"
 #include "net/listener.h"
+#include "net/mux.h"
 #include "proxy/proxy.h"
 #include "shm/counters.h"
 #include "shm/log.h"
@@ -73,7 +75,12 @@ static void print_version(int verbose)
 	printf("Default settings:\n  nbthread = %d (CPUs available), maxconn = %u, bufsize = %u\n",
 	       cpus_available(), global.maxconn, global.bufsize);
 	printf("Available pollers: epoll (edge-triggered, one per thread)\n");
-	printf("Available multiplexers: h1 (mode http), tcp (mode tcp, splice)\n");
+	printf("Available transports: ");
+	xprt_print_names(stdout);
+	printf("\n");
+	printf("Available multiplexers: ");
+	mux_print_names(stdout);
+	printf("\n");
 	printf("Available load-balancing algorithms: ");
 	lb_print_names(stdout);
 	printf("\n");

@@ -7,6 +7,7 @@
 #include "cfg/cfg.h"
 #include "core/compiler.h"
 #include "net/addr.h"
+#include "net/conn.h"
 #include "net/listener-t.h"
 #include "proxy/proxy-t.h"
 
@@ -25,6 +26,7 @@ static struct listener *listener_new(const struct cfg_ctx *ctx, const char *name
 	li->name = cfg_strdup(name);
 	li->conf_file = ctx->file;
 	li->conf_line = ctx->line;
+	li->xprt = &xprt_raw;
 	for (i = 0; i < MAX_THREADS; i++)
 		li->fds[i] = -1;
 	list_init(&li->list);

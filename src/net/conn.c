@@ -1,8 +1,15 @@
-/* conn.c: connections on sockets, and the raw (clear text) transport. */
+/* conn.c: connections on sockets, and the registry of transports (the raw
+ * one is in xprt_raw.c).
+ *
+ * Life cycle of a connection: conn_new_accepted() or conn_new_connect*()
+ * (a socket, the raw transport, registered in this thread's poller) ->
+ * conn_xprt_set() when another transport applies (its init) -> I/O by
+ * the owner task -> conn_free() (the transport's close, then the socket
+ * closes). conn_takeover() moves the socket and the transport's context
+ * to a new connection of another thread; the old one ends without both. */
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
-#include <fcntl.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -13,6 +20,57 @@
 #include "mem/pool.h"
 
 static struct pool_head *pool_conn;
+static struct xprt_reg *xprt_regs;
+
+void xprt_register(struct xprt_reg *r)
+{
+	const struct xprt_ops *o = r->ops;
+
+	BUG_ON(!o->name || !o->rcv_buf || !o->snd_buf);
+	/* splice goes both ways or not at all (conn_can_splice() asks the
+	 * reading and the writing side, each of its own connection) */
+	BUG_ON(!o->rcv_pipe != !o->snd_pipe);
+	BUG_ON(xprt_find(o->name));
+	r->next = xprt_regs;
+	xprt_regs = r;
+}
+
+const struct xprt_ops *xprt_find(const char *name)
+{
+	for (struct xprt_reg *r = xprt_regs; r; r = r->next)
+		if (strcmp(r->ops->name, name) == 0)
+			return r->ops;
+	return NULL;
+}
+
+void xprt_print_names(FILE *f)
+{
+	const char *last = "";
+
+	/* sorted by name without a copy: a handful of entries */
+	for (;;) {
+		const struct xprt_ops *o = NULL;
+		int n = 0;
+
+		for (struct xprt_reg *r = xprt_regs; r; r = r->next)
+			if (strcmp(r->ops->name, last) > 0 && (!o || strcmp(r->ops->name, o->name) < 0))
+				o = r->ops;
+		if (!o)
+			break;
+		fprintf(f, "%s%s", *last ? ", " : "", o->name);
+		if (o->handshake || o->alpn || o->rcv_pipe) {
+			fputs(" (", f);
+			if (o->handshake)
+				fprintf(f, "%shandshake", n++ ? ", " : "");
+			if (o->alpn)
+				fprintf(f, "%salpn", n++ ? ", " : "");
+			if (o->rcv_pipe)
+				fprintf(f, "%ssplice", n++ ? ", " : "");
+			fputc(')', f);
+		}
+		last = o->name;
+	}
+}
 
 __attribute__((constructor)) static void conn_pool_init(void)
 {
@@ -146,14 +204,21 @@ struct conn *conn_takeover(struct conn *old, int from_epfd, struct task *owner)
 	/* out of the old thread's poller first: from now on it gets no event
 	 * for this socket, only ones it had already collected (on <old>) */
 	epoll_ctl(from_epfd, EPOLL_CTL_DEL, fd, NULL);
-	old->fdh.fd = -1;
 	c = conn_alloc(fd, owner);
 	if (!c) {
+		/* the socket ends here: so does the transport's state */
+		if (old->xprt->close)
+			old->xprt->close(old);
+		old->xprt_ctx = NULL;
+		old->fdh.fd = -1;
 		close(fd);
 		return NULL;
 	}
+	old->fdh.fd = -1;
 	c->flags = old->flags;
 	c->xprt = old->xprt;
+	c->xprt_ctx = old->xprt_ctx;   /* the transport's state goes with the socket */
+	old->xprt_ctx = NULL;
 	c->nb_req = old->nb_req;
 	c->srv = old->srv;
 	c->peer = old->peer;
@@ -192,6 +257,19 @@ int conn_connect_check(struct conn *c)
 	return 1;
 }
 
+int conn_xprt_set(struct conn *c, const struct xprt_ops *xprt)
+{
+	CHECK_OBJ(c, CONN_MAGIC);
+	ASSERT(c->xprt == &xprt_raw && !c->xprt_ctx);
+	c->xprt = xprt;
+	if (xprt->init && xprt->init(c) < 0) {
+		c->xprt = &xprt_raw;
+		c->xprt_ctx = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 void conn_free(struct conn **pc)
 {
 	struct conn *c = *pc;
@@ -203,8 +281,11 @@ void conn_free(struct conn **pc)
 		list_del_init(&c->idle);
 	if (list_inlist(&c->th_idle))
 		list_del_init(&c->th_idle);
-	if (c->fdh.fd >= 0)             /* -1: its socket was taken over */
+	if (c->fdh.fd >= 0) {           /* -1: its socket was taken over */
+		if (c->xprt->close)
+			c->xprt->close(c);
 		close(c->fdh.fd);
+	}
 	c->magic = 0;
 	pool_free(pool_conn, c);
 	th->nb_conns--;
@@ -271,104 +352,3 @@ void conn_addr_str(const void *addr, char *dst, size_t len)
 	} else
 		snprintf(dst, len, "unix");
 }
-
-/* ---- raw transport ---- */
-
-static ssize_t raw_rcv_buf(struct conn *c, char *dst, size_t len)
-{
-	ssize_t r;
-
-	if (!(c->flags & CO_FL_RD_READY) || (c->flags & (CO_FL_RD_SH | CO_FL_ERROR)) || !len)
-		return 0;
-	do {
-		r = recv(c->fdh.fd, dst, len, 0);
-	} while (r < 0 && errno == EINTR);
-	if (r > 0) {
-		/* A short read on a stream socket means it is drained, unless
-		 * the peer's FIN/RST is pending (then reading again reports it). */
-		if ((size_t)r < len && !(c->flags & CO_FL_PEER_HUP))
-			c->flags &= ~CO_FL_RD_READY;
-		return r;
-	}
-	if (r == 0)
-		c->flags |= CO_FL_RD_SH;
-	else if (errno == EAGAIN)
-		c->flags &= ~CO_FL_RD_READY;
-	else
-		c->flags |= CO_FL_ERROR;
-	return 0;
-}
-
-static ssize_t raw_snd_buf(struct conn *c, const char *src, size_t len, int more)
-{
-	ssize_t r;
-
-	if (!(c->flags & CO_FL_WR_READY) || (c->flags & (CO_FL_WR_SH | CO_FL_ERROR)) || !len)
-		return 0;
-	do {
-		r = send(c->fdh.fd, src, len, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
-	} while (r < 0 && errno == EINTR);
-	if (r > 0) {
-		if ((size_t)r < len)
-			c->flags &= ~CO_FL_WR_READY;
-		return r;
-	}
-	if (r < 0 && errno == EAGAIN)
-		c->flags &= ~CO_FL_WR_READY;
-	else
-		c->flags |= CO_FL_ERROR;
-	return 0;
-}
-
-static ssize_t raw_rcv_pipe(struct conn *c, int pipe_wr, size_t len)
-{
-	ssize_t r;
-
-	if (!(c->flags & CO_FL_RD_READY) || (c->flags & (CO_FL_RD_SH | CO_FL_ERROR)))
-		return 0;
-	r = splice(c->fdh.fd, NULL, pipe_wr, NULL, len, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-	if (r > 0)
-		return r;
-	if (r == 0)
-		c->flags |= CO_FL_RD_SH;
-	else if (errno == EAGAIN) {
-		/* Either the socket is drained or the pipe is full: the caller
-		 * tells them apart by the pipe's fill level. */
-		c->flags &= ~CO_FL_RD_READY;
-	} else
-		c->flags |= CO_FL_ERROR;
-	return 0;
-}
-
-static ssize_t raw_snd_pipe(struct conn *c, int pipe_rd, size_t len)
-{
-	ssize_t r;
-
-	if (!(c->flags & CO_FL_WR_READY) || (c->flags & (CO_FL_WR_SH | CO_FL_ERROR)))
-		return 0;
-	r = splice(pipe_rd, NULL, c->fdh.fd, NULL, len, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-	if (r > 0) {
-		if ((size_t)r < len)
-			c->flags &= ~CO_FL_WR_READY;
-		return r;
-	}
-	if (r < 0 && errno == EAGAIN)
-		c->flags &= ~CO_FL_WR_READY;
-	else if (r < 0)
-		c->flags |= CO_FL_ERROR;
-	return 0;
-}
-
-static void raw_shutw(struct conn *c)
-{
-	shutdown(c->fdh.fd, SHUT_WR);
-}
-
-const struct xprt_ops xprt_raw = {
-	.name     = "raw",
-	.rcv_buf  = raw_rcv_buf,
-	.snd_buf  = raw_snd_buf,
-	.rcv_pipe = raw_rcv_pipe,
-	.snd_pipe = raw_snd_pipe,
-	.shutw    = raw_shutw,
-};

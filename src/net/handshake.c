@@ -1,25 +1,16 @@
-/* handshake.c: the PROXY protocol header of "accept-proxy" listeners, read
- * before the connection is handed to a session; and the "accept-proxy"
- * bind option.
+/* handshake.c: the handshake chain of a listener, run on each accepted
+ * connection before a mux gets it, and its last step: the transport's
+ * own handshake. The PROXY header step lives in hs_proxy.c.
  *
  * Life cycle: handshake_start() (the listener accepted; a conn is created
- * with the handshake's task as owner) -> hs_process() on every read event
- * and at the deadline -> either hs_done() (header applied, conn handed to
- * the session's entry point, handshake freed) or hs_fail() (conn closed,
- * counted, logged, listener slot released, handshake freed).
- *
- * Reading exactly the header: the socket is peeked at (recv MSG_PEEK into
- * a per-thread scratch buffer of PROXY_HDR_MAX bytes) until the parser
- * finds a whole header of n bytes, then exactly n bytes are read. What the
- * client sent after the header stays in the socket for the session, which
- * needs no way to take over bytes read ahead. Peeking leaves the bytes in
- * the socket, so with edge-triggered polling only new bytes wake us: each
- * wake-up peeks at everything again (a few hundred bytes at most). */
-#include <errno.h>
+ * with the chain's task as owner and the listener's transport) ->
+ * hs_process() on every I/O event and at the deadline runs the current
+ * step until it waits, then the next... -> either hs_done() (the conn
+ * handed to the done callback, the chain freed) or hs_fail() (conn
+ * closed, counted, logged, listener slot released, chain freed). */
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
-#include <sys/socket.h>
 
 #include "cfg/cfg.h"
 #include "core/clock.h"
@@ -30,28 +21,24 @@
 #include "net/conn.h"
 #include "net/handshake.h"
 #include "net/listener.h"
-#include "net/proxy_proto.h"
 #include "proxy/proxy-t.h"
 #include "shm/log.h"
 
-#define HS_MAGIC          0x48534b31U
 #define HS_TIMEOUT_DEF_MS 5000     /* when the frontend has no "timeout client" */
 
-struct handshake {
-	unsigned magic;
-	int seen;                    /* bytes were received (not a bare health check) */
-	struct task task;
-	struct conn *conn;
-	struct listener *li;
-	handshake_done_f done;
-	uint64_t exp;                /* deadline (ms) */
-	uint64_t t_start;            /* ms */
-};
-
 static struct pool_head *pool_hs;
-static __thread char hs_buf[PROXY_HDR_MAX];
 
-static void hs_process(struct task *t, void *ctx);
+int handshake_add_step(struct listener *li, const struct hs_step *step)
+{
+	ASSERT(step->name && step->run && step->tmo_before && step->tmo_in);
+	for (unsigned i = 0; i < li->nb_hs; i++)
+		if (li->hs[i] == step)
+			return 0;
+	if (li->nb_hs >= LI_HS_MAX)
+		return -1;
+	li->hs[li->nb_hs++] = step;
+	return 0;
+}
 
 static void hs_free(struct handshake *hs)
 {
@@ -60,9 +47,10 @@ static void hs_free(struct handshake *hs)
 	pool_free(pool_hs, hs);
 }
 
-/* A refused connection: Begin, SessOpen (the relaying peer's address),
- * Error "accept-proxy <why>", SessClose, End. */
-static void hs_log(const struct handshake *hs, const char *why, const char *end)
+/* A refused connection: Begin, SessOpen (the address it came from, or the
+ * one a PROXY header gave), Error "<step> <why>", SessClose, End. */
+static void hs_log(const struct handshake *hs, const struct hs_step *st, const char *why,
+		   const char *end)
 {
 	SLOG_LINE(l);
 	const union conn_addr *a = &hs->conn->peer;
@@ -72,7 +60,7 @@ static void hs_log(const struct handshake *hs, const char *why, const char *end)
 	if (!slog_active())
 		return;
 	vxid = slog_vxid();
-	slog_begin(vxid, "sess", 0, "PROXY");
+	slog_begin(vxid, "sess", 0, st->sess ? st->sess : hs->conn->xprt->name);
 	conn_addr_str(a, ip, sizeof(ip));
 	slog_puts(&l, ip);
 	slog_putc(&l, ' ');
@@ -83,106 +71,71 @@ static void hs_log(const struct handshake *hs, const char *why, const char *end)
 	slog_putc(&l, ' ');
 	slog_puts(&l, hs->li->name);
 	slog_line_end(vxid, SL_TAG_SessOpen, &l);
-	slog_printf(vxid, SL_TAG_Error, "accept-proxy %s", why);
+	slog_printf(vxid, SL_TAG_Error, "%s %s", st->name, why);
 	slog_printf(vxid, SL_TAG_SessClose, "%s %llu 0", end,
 		    (unsigned long long)(now_ms - hs->t_start));
 	slog_end(vxid);
 }
 
-/* Close and forget the connection; <end> is the SessClose reason. <why>
- * NULL: not counted nor logged (closed before any byte, or hard stop). */
-static void hs_fail(struct handshake *hs, const char *why, const char *end)
+/* Close and forget the connection refused by step <st>; <end> is the
+ * SessClose reason. <why> NULL: not counted nor logged (closed before any
+ * byte, hard stop, no memory). */
+static void hs_fail(struct handshake *hs, const struct hs_step *st, const char *why,
+		    const char *end)
 {
 	struct listener *li = hs->li;
 
 	if (why) {
 		li->fe->ctr[tid].denied_conn++;
-		hs_log(hs, why, end);
+		hs_log(hs, st, why, end);
 	}
 	conn_free(&hs->conn);
 	listener_conn_done(li);
 	hs_free(hs);
 }
 
-static void hs_apply(struct conn *c, const struct proxy_hdr *h)
+static void hs_done(struct handshake *hs)
 {
-	if (h->local)
-		return;
-	memset(&c->peer, 0, sizeof(c->peer));
-	if (h->src.ss_family == AF_INET)
-		memcpy(&c->peer.in4, &h->src, sizeof(c->peer.in4));
-	else if (h->src.ss_family == AF_INET6)
-		memcpy(&c->peer.in6, &h->src, sizeof(c->peer.in6));
-	else
-		c->peer.sa.sa_family = h->src.ss_family;  /* AF_UNIX: no address kept */
+	struct listener *li = hs->li;
+	handshake_done_f done = hs->done;
+	struct conn *c = hs->conn;
+
+	hs->conn = NULL;
+	hs_free(hs);
+	done(li, c);
 }
 
 static void hs_process(struct task *t, void *ctx)
 {
 	struct handshake *hs = ctx;
-	struct conn *c;
+	const struct hs_step *st;
 	struct listener *li;
-	handshake_done_f done;
-	struct proxy_hdr h;
-	const char *why = "invalid header";
-	ssize_t n;
 	int r;
 
 	CHECK_OBJ(hs, HS_MAGIC);
-	c = hs->conn;
+	li = hs->li;
 	if (is_killed()) {
-		hs_fail(hs, NULL, NULL);
+		hs_fail(hs, NULL, NULL, NULL);
 		return;
 	}
-	do {
-		n = recv(c->fdh.fd, hs_buf, sizeof(hs_buf), MSG_PEEK);
-	} while (n < 0 && errno == EINTR);
-	if (n < 0 && errno != EAGAIN) {
-		hs_fail(hs, "read error", "error");
-		return;
-	}
-	if (n == 0) {
-		/* end of stream with nothing pending: since peeked bytes stay
-		 * pending, nothing was ever sent (a TCP health check) */
-		hs_fail(hs, NULL, NULL);
-		return;
-	}
-	if (n > 0) {
-		hs->seen = 1;
-		r = proxy_proto_parse(hs_buf, (size_t)n, &h, &why);
+	for (; hs->step < li->nb_hs; hs->step++) {
+		st = li->hs[hs->step];
+		hs->why = hs->end = NULL;
+		r = st->run(hs);
 		if (r < 0) {
-			hs_fail(hs, why, "bad PROXY header");
+			hs_fail(hs, st, hs->why, hs->end);
 			return;
 		}
-		if (r > 0) {
-			/* the same bytes again, consumed this time */
-			do {
-				n = recv(c->fdh.fd, hs_buf, (size_t)r, 0);
-			} while (n < 0 && errno == EINTR);
-			if (n != r) {
-				hs_fail(hs, "read error", "error");
+		if (r == 0) {
+			if (tick_expired(hs->exp, now_ms)) {
+				hs_fail(hs, st, hs->seen ? st->tmo_in : st->tmo_before, "timeout");
 				return;
 			}
-			hs_apply(c, &h);
-			li = hs->li;
-			done = hs->done;
-			hs->conn = NULL;
-			hs_free(hs);
-			done(li, c);
-			return;
-		}
-		/* incomplete, and a FIN or an error after it: it stays so */
-		if (c->flags & (CO_FL_PEER_HUP | CO_FL_ERROR)) {
-			hs_fail(hs, "connection closed in the header", "closed");
+			task_schedule(&hs->task, hs->exp);
 			return;
 		}
 	}
-	if (tick_expired(hs->exp, now_ms)) {
-		hs_fail(hs, hs->seen ? "timeout in the header" : "timeout before the header",
-			"timeout");
-		return;
-	}
-	task_schedule(&hs->task, hs->exp);
+	hs_done(hs);
 }
 
 void handshake_start(struct listener *li, int fd, const struct sockaddr_storage *peer,
@@ -204,28 +157,64 @@ void handshake_start(struct listener *li, int fd, const struct sockaddr_storage 
 	hs->exp = tick_add(now_ms, tmo);
 	task_init(&hs->task, hs_process, hs);
 	hs->conn = conn_new_accepted(fd, peer, &hs->task);
-	if (!hs->conn) {
+	if (!hs->conn || (li->xprt != &xprt_raw && conn_xprt_set(hs->conn, li->xprt) < 0)) {
+		conn_free(&hs->conn);
 		listener_conn_done(li);
 		hs_free(hs);
 		return;
 	}
-	/* the header usually came with the connection: look now */
+	/* the first bytes usually came with the connection: look now */
 	task_wakeup(&hs->task);
 }
 
-/* "accept-proxy": every connection starts with a PROXY protocol header
- * (v1 or v2), which gives the client's address. */
-static int bind_kw_accept_proxy(struct cfg_ctx *ctx, struct listener *li, char **args)
+/* ---- the transport's own handshake, the chain's last step ---- */
+
+/* A failure the transport marks with CO_FL_ERROR is counted; without it
+ * (only the end of the stream before any byte) the client connected and
+ * left, as a TCP health check does. */
+static int hs_xprt_run(struct handshake *hs)
 {
-	li->options |= LI_O_ACCEPT_PROXY;
-	return 0;
+	struct conn *c = hs->conn;
+	int r = c->xprt->handshake(c);
+
+	if (r < 0 && (c->flags & CO_FL_ERROR)) {
+		hs->why = "failed";
+		hs->end = "error";
+	}
+	return r;
 }
 
-static const struct bind_kw hs_bind_kws[] = {
-	{ "accept-proxy", 0, "accept-proxy", bind_kw_accept_proxy },
-	{ .kw = NULL }
+static const struct hs_step hs_step_xprt = {
+	.name       = "handshake",
+	.sess       = NULL,                 /* the transport's name */
+	.run        = hs_xprt_run,
+	.tmo_before = "timeout",            /* which bytes came is the transport's */
+	.tmo_in     = "timeout",
 };
-BIND_REGISTER_KEYWORDS(hs_bind_kws);
+
+/* After the bind keywords: a transport with a handshake closes the chain
+ * of each listener that uses it. */
+static int hs_chain_check(void)
+{
+	int ret = 0;
+
+	for (struct proxy *px = proxies_list; px; px = px->next) {
+		struct list *it, *bk;
+
+		list_for_each_safe(it, bk, &px->listeners) {
+			struct listener *li = list_elem(it, struct listener, list);
+
+			if (!li->xprt->handshake)
+				continue;
+			if (handshake_add_step(li, &hs_step_xprt) < 0)
+				ret = cfg_alert_at(li->conf_file, li->conf_line,
+						   "'bind %s': too many handshake steps (max %d)",
+						   li->name, LI_HS_MAX);
+		}
+	}
+	return ret;
+}
+CFG_REGISTER_POSTPARSER(handshake, CFG_POST_LISTENER + 1, hs_chain_check);
 
 __attribute__((constructor)) static void hs_pool_init(void)
 {

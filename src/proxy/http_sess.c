@@ -5,7 +5,7 @@
  * connection parked for reuse and the session idle again, or closed.
  *
  * Life cycle of a session:
- *   http_sess_accept() -> [idle: no buffer] -> head bytes arrive -> parse
+ *   attach by the "h1" mux -> [idle: no buffer] -> head bytes arrive -> parse
  *   -> strm_start() -> strm_step()... -> strm_end() -> idle | close
  * All of it runs on the thread that accepted the connection; the session
  * task is woken by I/O on either connection and by its timer. Each pass
@@ -26,6 +26,7 @@
 #include "http/h1_emit.h"
 #include "net/conn.h"
 #include "net/listener.h"
+#include "net/mux.h"
 #include "lb/lb.h"
 #include "lb/server.h"
 #include "lb/check.h"
@@ -41,18 +42,14 @@ static void sess_process(struct task *t, void *ctx);
 
 /* ---------- session ---------- */
 
-/* A session on client connection <cli>, or when it is NULL on the accepted
- * socket <fd> from <peer>. */
-static void sess_new(struct listener *li, struct conn *cli, int fd,
-		     const struct sockaddr_storage *peer)
+/* The "h1" mux's attach (net/mux-t.h): a session takes over client
+ * connection <cli> and the listener slot. */
+static void http_sess_accept_conn(struct listener *li, struct conn *cli)
 {
 	struct h1_sess *s = pool_alloc(pool_sess);
 
 	if (!s) {
-		if (cli)
-			conn_free(&cli);
-		else
-			close(fd);
+		conn_free(&cli);
 		listener_conn_done(li);
 		return;
 	}
@@ -62,14 +59,8 @@ static void sess_new(struct listener *li, struct conn *cli, int fd,
 	s->fe = li->fe;
 	task_init(&s->task, sess_process, s);
 	buf_wait_init(&s->bw, &s->task, tid);
-	if (cli)
-		conn_set_owner(cli, &s->task);
-	s->cli = cli ? cli : conn_new_accepted(fd, peer, &s->task);
-	if (!s->cli) {
-		pool_free(pool_sess, s);
-		listener_conn_done(li);
-		return;
-	}
+	conn_set_owner(cli, &s->task);
+	s->cli = cli;
 	s->cli_act = now_ms;
 	s->req_exp = tick_add(now_ms, s->fe->timeout.http_request ? s->fe->timeout.http_request
 							   : s->fe->timeout.client);
@@ -80,15 +71,15 @@ static void sess_new(struct listener *li, struct conn *cli, int fd,
 	task_wakeup(&s->task);
 }
 
-void http_sess_accept(struct listener *li, int fd, const struct sockaddr_storage *peer)
-{
-	sess_new(li, NULL, fd, peer);
-}
-
-void http_sess_accept_conn(struct listener *li, struct conn *cli)
-{
-	sess_new(li, cli, -1, NULL);
-}
+/* HTTP/1 on client connections: one exchange after another. */
+static const struct mux_ops mux_h1 = {
+	.name   = "h1",
+	.mode   = PX_MODE_HTTP,
+	.flags  = MUX_F_DEFAULT,
+	.alpn   = "http/1.1",
+	.attach = http_sess_accept_conn,
+};
+MUX_REGISTER(mux_h1);
 
 static void strm_free(struct stream **ps);
 

@@ -1,9 +1,11 @@
-/* proxy.c: runtime side of frontends and backends: accept dispatch by mode
- * and backend selection. */
-#include <unistd.h>
+/* proxy.c: runtime side of frontends and backends: accept dispatch and
+ * backend selection. */
 #include "proxy/proxy.h"
-#include "net/listener.h"
+#include "core/compiler.h"
+#include "net/conn.h"
 #include "net/handshake.h"
+#include "net/listener.h"
+#include "net/mux.h"
 
 struct proxy *px_select_backend(struct proxy *fe)
 {
@@ -16,23 +18,25 @@ struct proxy *px_select_backend(struct proxy *fe)
 	return fe->defbe;
 }
 
-/* After an accept-proxy handshake (net/handshake.c). */
-static void px_accept_conn(struct listener *li, struct conn *c)
-{
-	if (li->fe->mode == PX_MODE_HTTP)
-		http_sess_accept_conn(li, c);
-	else
-		tcp_sess_accept_conn(li, c);
-}
-
+/* An accepted socket: through the listener's handshake chain (PROXY
+ * header, TLS) when it has one, then to the mux chosen for it; without
+ * one, to the listener's mux at once: a connection and the mux's own
+ * session, the allocations a plain accept always made. */
 static void px_accept(struct listener *li, int fd, const struct sockaddr_storage *peer)
 {
-	if (li->options & LI_O_ACCEPT_PROXY)
-		handshake_start(li, fd, peer, px_accept_conn);
-	else if (li->fe->mode == PX_MODE_HTTP)
-		http_sess_accept(li, fd, peer);
-	else
-		tcp_sess_accept(li, fd, peer);
+	struct conn *c;
+
+	if (li->nb_hs) {
+		handshake_start(li, fd, peer, mux_attach);
+		return;
+	}
+	c = conn_new_accepted(fd, peer, NULL);
+	if (unlikely(!c || (li->xprt != &xprt_raw && conn_xprt_set(c, li->xprt) < 0))) {
+		conn_free(&c);
+		listener_conn_done(li);
+		return;
+	}
+	li->mux->attach(li, c);
 }
 
 void proxy_runtime_init(void)

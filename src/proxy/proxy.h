@@ -25,7 +25,6 @@ static inline void px_count_status(struct proxy *px, int tid_, int status)
 	px->ctr[tid_].rsp[c >= 1 && c <= 5 ? c : 0]++;
 }
 
-/* HTTP/1 client sessions (http_sess.c). */
 /* Responses a proxy makes itself (reply_cfg.c): what a defaults section
  * passes on (errorfile lines, monitor-uri), teardown, the size limit of a
  * configured response, and the file of an "http-errors" section for a
@@ -37,14 +36,9 @@ size_t px_reply_max(void);
 struct http_reply;
 const struct http_reply *px_http_errors_find(const char *name, int status, int *found);
 
-void http_sess_accept(struct listener *li, int fd, const struct sockaddr_storage *peer);
-/* The same for a connection already wrapped (after an accept-proxy
- * handshake): takes it over (conn_set_owner) and reads from it at once. */
-void http_sess_accept_conn(struct listener *li, struct conn *cli);
-
-/* TCP forwarding (tcp_fwd.c): a new client in a "mode tcp" frontend. */
-void tcp_sess_accept(struct listener *li, int fd, const struct sockaddr_storage *peer);
-void tcp_sess_accept_conn(struct listener *li, struct conn *cli);
+/* Client connections reach HTTP/1 sessions (http_sess.c) and TCP
+ * forwarding (tcp_fwd.c) through the muxes they register, "h1" and "tcp"
+ * (net/mux.h). */
 
 /* Turn an HTTP exchange into a tunnel (after 101 or a 2xx to CONNECT).
  * Takes ownership of both connections, of the buffers' storage (pending

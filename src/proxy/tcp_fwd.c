@@ -5,7 +5,7 @@
  * on the other once everything before it was delivered (half-close); the
  * session ends when both directions are shut, on an error, or on timeout.
  *
- * Life cycle: tcp_sess_accept() -> a server slot from the backend (or a
+ * Life cycle: attach by the "tcp" mux -> a server slot from the backend (or a
  * place in its queue until one is granted) -> CONNECTING (retried after a
  * turn-around, redispatched as the backend says) -> FORWARDING ->
  * tcp_fwd_free(), which gives the slot back. tcp_tunnel_start() starts in
@@ -18,6 +18,7 @@
 #include "proxy/backend.h"
 #include "net/conn.h"
 #include "net/listener.h"
+#include "net/mux.h"
 #include "net/proxy_proto.h"
 #include "lb/lb.h"
 #include "lb/server-t.h"
@@ -152,12 +153,19 @@ static void tcp_fwd_free(struct tcp_fwd *f)
 	pool_free(pool_tcpf, f);
 }
 
-static int dir_pipe(struct tcp_dir *d)
+/* The direction's pipe, made on first use; 0 when bytes must go through
+ * the buffer: "nosplice", no pipe to be had, or a transport that cannot
+ * splice (TLS: its bytes are not the socket's). */
+static int dir_pipe(struct tcp_dir *d, const struct conn *src, const struct conn *dst)
 {
 	if (d->pipe[0] >= 0)
 		return 1;
 	if (d->no_splice)
 		return 0;
+	if (global.nosplice || !conn_can_splice(src, dst)) {
+		d->no_splice = 1;
+		return 0;
+	}
 	if (pipe2(d->pipe, O_NONBLOCK | O_CLOEXEC) < 0) {
 		d->no_splice = 1;
 		d->pipe[0] = d->pipe[1] = -1;
@@ -192,7 +200,7 @@ static int dir_forward(struct tcp_fwd *f, struct tcp_dir *d, struct conn *src, s
 			b_release(&d->buf);
 			/* 2. the pipe */
 			if (d->in_pipe) {
-				n = dst->xprt->snd_pipe(dst, d->pipe[0], d->in_pipe);
+				n = conn_snd_pipe(dst, d->pipe[0], d->in_pipe);
 				if (n > 0) {
 					d->in_pipe -= (unsigned)n;
 					moved = 1;
@@ -205,7 +213,7 @@ static int dir_forward(struct tcp_fwd *f, struct tcp_dir *d, struct conn *src, s
 			}
 			/* 3. read more */
 			if (!(src->flags & (CO_FL_RD_SH | CO_FL_ERROR)) && (src->flags & CO_FL_RD_READY)) {
-				if (!d->in_pipe && !dir_pipe(d)) {
+				if (!d->in_pipe && !dir_pipe(d, src, dst)) {
 					if (b_alloc_wait(&d->buf, &f->bw, 1) == 0) {
 						n = conn_recv(src, d->buf.area, d->buf.size);
 						if (n > 0) {
@@ -216,7 +224,7 @@ static int dir_forward(struct tcp_fwd *f, struct tcp_dir *d, struct conn *src, s
 							b_release(&d->buf);
 					}
 				} else if (d->pipe[0] >= 0 && d->in_pipe < d->pipe_cap) {
-					n = src->xprt->rcv_pipe(src, d->pipe[1], d->pipe_cap - d->in_pipe);
+					n = conn_rcv_pipe(src, d->pipe[1], d->pipe_cap - d->in_pipe);
 					if (n > 0) {
 						d->in_pipe += (unsigned)n;
 						*bytes += (uint64_t)n;
@@ -432,10 +440,9 @@ static int tcp_queue_proxy_hdr(struct tcp_fwd *f)
 	return 0;
 }
 
-/* A session on client connection <cli>, or when it is NULL on the accepted
- * socket <fd> from <peer>. */
-static void tcp_sess_new(struct listener *li, struct conn *cli, int fd,
-			 const struct sockaddr_storage *peer)
+/* The "tcp" mux's attach (net/mux-t.h): a session on client connection
+ * <cli> to a server of the frontend's backend. */
+static void tcp_sess_accept_conn(struct listener *li, struct conn *cli)
 {
 	struct proxy *fe = li->fe, *be = px_select_backend(fe);
 	struct tcp_fwd *f;
@@ -443,22 +450,12 @@ static void tcp_sess_new(struct listener *li, struct conn *cli, int fd,
 	struct lb_req lr = { .src = NULL };
 
 	if (!be || !(f = tcpf_new(li, fe, be))) {
-		if (cli)
-			conn_free(&cli);
-		else
-			close(fd);
+		conn_free(&cli);
 		listener_conn_done(li);
 		return;
 	}
-	if (cli)
-		conn_set_owner(cli, &f->task);
-	f->cli = cli ? cli : conn_new_accepted(fd, peer, &f->task);
-	if (!f->cli) {
-		listener_conn_done(li);
-		f->magic = 0;
-		pool_free(pool_tcpf, f);
-		return;
-	}
+	conn_set_owner(cli, &f->task);
+	f->cli = cli;
 	if (f->cli->peer.sa.sa_family != AF_UNIX) {
 		memset(&src, 0, sizeof(src));
 		memcpy(&src, &f->cli->peer, sizeof(f->cli->peer));
@@ -478,15 +475,14 @@ static void tcp_sess_new(struct listener *li, struct conn *cli, int fd,
 	task_wakeup(&f->task);
 }
 
-void tcp_sess_accept(struct listener *li, int fd, const struct sockaddr_storage *peer)
-{
-	tcp_sess_new(li, NULL, fd, peer);
-}
-
-void tcp_sess_accept_conn(struct listener *li, struct conn *cli)
-{
-	tcp_sess_new(li, cli, -1, NULL);
-}
+/* A byte stream to one server, both ways, for "mode tcp" frontends. */
+static const struct mux_ops mux_tcp = {
+	.name   = "tcp",
+	.mode   = PX_MODE_TCP,
+	.flags  = MUX_F_DEFAULT,
+	.attach = tcp_sess_accept_conn,
+};
+MUX_REGISTER(mux_tcp);
 
 void tcp_tunnel_start(struct listener *li, struct proxy *fe, struct be_att *bk,
 		      struct conn *cli, struct conn *srvc,

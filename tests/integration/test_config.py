@@ -134,6 +134,17 @@ def test_vv_prints_version_build_and_libraries():
     assert names == sorted(names), names
     assert {"roundrobin", "static-rr", "leastconn", "first", "source",
             "uri", "url_param", "hdr", "random"} <= set(names), names
+    # the connection layers, from their registries: each mux with the
+    # mode it serves, each transport with the optional operations it has
+    muxes = re.search(r"Available multiplexers: (.*)", out)
+    assert muxes, out
+    entries = re.findall(r"(\S+) \(([^)]*)\)", muxes.group(1))
+    assert [n for n, _ in entries] == sorted(n for n, _ in entries), entries
+    modes = {n: attrs.split(", ") for n, attrs in entries}
+    assert {"mode http", "default"} <= set(modes.get("h1", [])), entries
+    assert {"mode tcp", "default"} <= set(modes.get("tcp", [])), entries
+    xprts = re.search(r"Available transports: (.*)", out)
+    assert xprts and "raw (splice)" in xprts.group(1), out
 
 
 def test_start_with_bad_config_fails(tmp_path):

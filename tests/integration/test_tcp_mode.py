@@ -4,6 +4,8 @@ import os
 import socket
 import threading
 
+import pytest
+
 import sluicetest as st
 
 CFG = """\
@@ -92,3 +94,47 @@ def test_tcp_server_down_closes_client(sluice):
         except (BrokenPipeError, ConnectionResetError):
             return
         assert c.closed_by_peer(5)
+
+
+def pipes_of(pid):
+    n = 0
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        try:
+            if os.readlink("/proc/%d/fd/%s" % (pid, fd)).startswith("pipe:"):
+                n += 1
+        except OSError:             # closed meanwhile
+            pass
+    return n
+
+
+@pytest.mark.parametrize("nosplice", [False, True], ids=["splice", "nosplice"])
+def test_tcp_with_and_without_splice(sluice, origins, nosplice):
+    """Bytes move through kernel pipes when both transports can splice,
+    through buffers when they cannot ("nosplice" takes the path a TLS
+    transport will take); either way everything arrives, half-close too.
+    The pipes a session holds say which path it took."""
+    o = origins("tcp", tcp=True)
+    port = st.free_port()
+    cfg = CFG.format(port=port, oport=o.port)
+    if nosplice:
+        cfg = cfg.replace("    nbthread 1\n", "    nbthread 1\n    nosplice\n")
+    s = sluice(cfg)
+    base = pipes_of(s.pid)
+    c = socket.create_connection(("127.0.0.1", port), timeout=10)
+    try:
+        chunk = os.urandom(65536)
+        c.sendall(chunk)
+        got = b""
+        while len(got) < len(chunk):
+            d = c.recv(65536)
+            assert d, "closed early"
+            got += d
+        assert got == chunk
+        held = pipes_of(s.pid) - base
+        assert held == (0 if nosplice else 4), held
+    finally:
+        c.close()
+    data = os.urandom(1 << 20)
+    assert echo_session(port, data) == data + b"BYE %d\n" % len(data)
+    s.wait_stats({"fe.raw.conns": 2, "fe.raw.cur_conns": 0})
+    assert st.wait_until(lambda: pipes_of(s.pid) == base, 3)

@@ -12,6 +12,7 @@
 #include "cfg/cfg.h"
 #include "lb/server-t.h"
 #include "net/addr.h"
+#include "net/handshake-t.h"
 #include "net/listener-t.h"
 #include "net/proxy_proto.h"
 #include "net/source_cfg.h"
@@ -699,10 +700,12 @@ static void test_cfg(void)
 	px = px_named("f");
 	CHECK(px != NULL);
 	if (px) {
+		/* accept-proxy puts the PROXY header step on the chain */
 		li = list_elem(px->listeners.n, struct listener, list);
-		CHECK_INT(li->options & LI_O_ACCEPT_PROXY, LI_O_ACCEPT_PROXY);
+		CHECK_INT(li->nb_hs, 1);
+		CHECK(li->nb_hs == 1 && strcmp(li->hs[0]->name, "accept-proxy") == 0);
 		li = list_elem(px->listeners.n->n, struct listener, list);
-		CHECK_INT(li->options & LI_O_ACCEPT_PROXY, 0);
+		CHECK_INT(li->nb_hs, 0);
 	}
 	px = px_named("b");
 	CHECK(px && px->srv && px->srv->next && px->srv->next->next);
