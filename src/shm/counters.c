@@ -365,10 +365,8 @@ static uint64_t next_refresh;        /* thread 0's now_ms */
 
 static void ctr_turn(void)
 {
-	struct thr_counters *tc = thr_ctr();
-
-	tc->loops++;
-	tc->conns_cur = th->nb_conns;
+	/* loops and events are counted by the loop itself (core/thread.c) */
+	thr_ctr()->conns_cur = th->nb_conns;
 	if (tid == 0 && now_ms >= next_refresh) {
 		next_refresh = now_ms + 1000;
 		ctr_refresh();
