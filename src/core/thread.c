@@ -18,6 +18,12 @@ __thread struct thread_ctx *th;
 __thread int tid;
 __thread uint64_t now_ms;
 __thread uint64_t now_real_us;
+uint64_t start_mono_ms;
+
+__attribute__((constructor)) static void clock_start(void)
+{
+	start_mono_ms = clock_mono_ms();
+}
 
 int run_soft_stop;
 int run_killed;

@@ -52,6 +52,7 @@
 #include "mem/pool.h"
 #include "mem/pool_dbg.h"
 #include "core/thread.h"
+#include "ctl/ctl.h"
 
 #define POOL_SHARED_BYTES        (1024 * 1024)   /* shared cache bound per pool */
 #define POOL_REFILL_MAX          64              /* objects per refill */
@@ -391,6 +392,19 @@ void pool_dump_stats(FILE *f)
 			(long long)used, cached, (unsigned long long)failed);
 	}
 }
+
+static int pool_show(struct ctl_ctx *ctx, int argc, char **args, FILE *out)
+{
+	pool_dump_stats(out);
+	return 0;
+}
+
+static const struct ctl_cmd pool_cmds[] = {
+	{ "show pools", "memory pools: object size, allocated, used, cached, failures",
+	  0, 0, pool_show },
+	CTL_CMD_END
+};
+CTL_REGISTER_COMMANDS(pool_cmds);
 
 /* SIGQUIT: the pools' figures on stderr, as HAProxy dumps its pools. */
 static void pool_turn(void)

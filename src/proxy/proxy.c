@@ -1,9 +1,19 @@
-/* proxy.c: runtime side of frontends and backends: accept dispatch by mode
- * and backend selection. */
+/* proxy.c: runtime side of frontends and backends: accept dispatch by mode,
+ * backend selection, and "show info" on the stats socket. */
+#include <inttypes.h>
 #include <unistd.h>
+#include "core/clock.h"
+#include "core/global-t.h"
+#include "ctl/ctl.h"
+#include "mem/buf.h"
 #include "proxy/proxy.h"
 #include "net/listener.h"
 #include "net/handshake.h"
+#include "shm/counters.h"
+
+#ifndef SLUICE_VERSION
+#define SLUICE_VERSION "dev"        /* the Makefile passes the real one */
+#endif
 
 struct proxy *px_select_backend(struct proxy *fe)
 {
@@ -39,3 +49,30 @@ void proxy_runtime_init(void)
 {
 	listener_accept_cb = px_accept;
 }
+
+/* ---- show info ---------------------------------------------------------------
+ * The process as a whole: one "KEY VALUE" line each. The keys are an
+ * interface (tests and tools read them): add, never rename. */
+
+static int px_show_info(struct ctl_ctx *ctx, int argc, char **args, FILE *out)
+{
+	uint64_t cur = 0;
+
+	for (const struct proxy *px = proxies_list; px; px = px->next)
+		if (px->cap & PX_CAP_FE)
+			cur += ctr_live_px_cur_conns(px);
+	fprintf(out, "pid %d\n", (int)getpid());
+	fprintf(out, "nbthread %d\n", global.nbthread);
+	fprintf(out, "uptime_sec %lld\n", (long long)((clock_mono_ms() - start_mono_ms) / 1000));
+	fprintf(out, "curr_conns %" PRIu64 "\n", cur);
+	fprintf(out, "maxconn %u\n", global.maxconn);
+	fprintf(out, "version %s\n", SLUICE_VERSION);
+	buf_dump_info(out);
+	return 0;
+}
+
+static const struct ctl_cmd px_cmds[] = {
+	{ "show info", "process information, one KEY VALUE per line", 0, 0, px_show_info },
+	CTL_CMD_END
+};
+CTL_REGISTER_COMMANDS(px_cmds);

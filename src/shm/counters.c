@@ -27,6 +27,7 @@
 #include "lb/server-t.h"
 #include "mem/pool.h"
 #include "proxy/proxy-t.h"
+#include "ctl/ctl.h"
 #include "shm/counters.h"
 #include "shm/shm.h"
 
@@ -447,6 +448,55 @@ void ctr_reset(void)
 	nb_pool_blocks = 0;
 	ctr_rows = 0;
 }
+
+/* -------------------------------------------------------------- show stat */
+
+/* Prints the "show stat" lines of one object: "<kind>.<id>[.<sub>].<name>
+ * <value>" for the fields marked CTR_STAT; <side> (CTR_FE, CTR_BE or 0)
+ * selects the proxy side. */
+static void show_rows(FILE *out, const char *kind, const char *id, const char *sub,
+		      const struct ctr_family *fam, unsigned side, const void *obj,
+		      const void *rows)
+{
+	for (unsigned i = 0; i < fam->nb; i++) {
+		const struct ctr_desc *d = &fam->desc[i];
+
+		if (!(d->flags & CTR_STAT) || (side && !(d->flags & side)))
+			continue;
+		fprintf(out, "%s.%s%s%s.%s %" PRIu64 "\n", kind, id, sub ? "." : "",
+			sub ? sub : "", d->name, ctr_value(fam, d, obj, rows));
+	}
+}
+
+/* "show stat": the counters of the tables' CTR_STAT lines, so that a
+ * counter's name, where it is read from and its description cannot drift
+ * apart from the shared memory and `sluice -x counters`. */
+static int ctr_show_stat(struct ctl_ctx *ctx, int argc, char **args, FILE *out)
+{
+	const struct proxy *px;
+	const struct server *srv;
+
+	for (px = proxies_list; px; px = px->next) {
+		CHECK_OBJ(px, PX_MAGIC);
+		if (px->cap & PX_CAP_FE)
+			show_rows(out, "fe", px->id, NULL, &ctr_px_family, CTR_FE, px, px->ctr);
+		if (!(px->cap & PX_CAP_BE))
+			continue;
+		show_rows(out, "be", px->id, NULL, &ctr_px_family, CTR_BE, px, px->ctr);
+		for (srv = px->srv; srv; srv = srv->next) {
+			CHECK_OBJ(srv, SRV_MAGIC);
+			show_rows(out, "srv", px->id, srv->id, &ctr_srv_family, 0, srv, srv->ctr);
+		}
+	}
+	return 0;
+}
+
+static const struct ctl_cmd ctr_cmds[] = {
+	{ "show stat", "frontend, backend and server counters, one KEY VALUE per line",
+	  0, 0, ctr_show_stat },
+	CTL_CMD_END
+};
+CTL_REGISTER_COMMANDS(ctr_cmds);
 
 /* -------------------------------------------------------------- reference */
 
