@@ -1,6 +1,8 @@
 /* proxy.c: runtime side of frontends and backends: accept dispatch by mode,
- * backend selection, and "show info" on the stats socket. */
+ * backend selection, their counters group (shm/counters.h) and "show info"
+ * on the stats socket. */
 #include <inttypes.h>
+#include <stdio.h>
 #include <unistd.h>
 #include "core/clock.h"
 #include "core/global-t.h"
@@ -49,6 +51,73 @@ void proxy_runtime_init(void)
 {
 	listener_accept_cb = px_accept;
 }
+
+/* ---- counters ----------------------------------------------------------------
+ * One block per proxy, a row per worker thread (px->ctr), each followed in
+ * the file by its servers' blocks (lb/server.c). A proxy with both sides
+ * ("listen") has one block that reports under both keys. */
+
+uint64_t ctr_live_px_cur_conns(const void *obj)
+{
+	const struct proxy *px = obj;
+
+	return __atomic_load_n(&px->feconn, __ATOMIC_RELAXED);
+}
+
+static int px_ctr_each(void *parent, int (*cb)(void *obj, void *arg), void *arg)
+{
+	int ret = 0;
+
+	for (struct proxy *px = proxies_list; px && !ret; px = px->next) {
+		CHECK_OBJ(px, PX_MAGIC);
+		ret = cb(px, arg);
+	}
+	return ret;
+}
+
+static const char *px_ctr_name_of(const void *obj, char *ident, size_t size, unsigned *sides)
+{
+	const struct proxy *px = obj;
+
+	snprintf(ident, size, "%s", px->id);
+	switch (px->cap & (PX_CAP_FE | PX_CAP_BE)) {
+	case PX_CAP_FE | PX_CAP_BE:
+		*sides = CTR_FE | CTR_BE;
+		return "listen";
+	case PX_CAP_FE:
+		*sides = CTR_FE;
+		return "frontend";
+	default:
+		*sides = CTR_BE;
+		return "backend";
+	}
+}
+
+static void *px_ctr_get_rows(const void *obj)
+{
+	return ((const struct proxy *)obj)->ctr;
+}
+
+static void px_ctr_set_rows(void *obj, void *rows)
+{
+	((struct proxy *)obj)->ctr = rows;
+}
+
+/* "fe.<proxy>" and "be.<proxy>" */
+static int px_ctr_stat_key(const void *obj, unsigned side, char *buf, size_t size)
+{
+	return snprintf(buf, size, "%s.%s", side == CTR_FE ? "fe" : "be",
+			((const struct proxy *)obj)->id);
+}
+
+static const struct ctr_group px_ctr_group = {
+	.name = "proxy", .fam = &ctr_px_family, .order = CTR_ORDER_PROXY,
+	.flags = CTR_GRP_PER_THREAD,
+	.each = px_ctr_each, .name_of = px_ctr_name_of,
+	.get_rows = px_ctr_get_rows, .set_rows = px_ctr_set_rows,
+	.stat_key = px_ctr_stat_key,
+};
+CTR_REGISTER_GROUP(px_ctr_group);
 
 /* ---- show info ---------------------------------------------------------------
  * The process as a whole: one "KEY VALUE" line each. The keys are an
