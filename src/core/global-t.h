@@ -2,8 +2,6 @@
 #ifndef SLUICE_CORE_GLOBAL_T_H
 #define SLUICE_CORE_GLOBAL_T_H
 
-#include "http/msg-t.h"
-
 #define MAX_THREADS 64
 
 struct global {
@@ -14,7 +12,6 @@ struct global {
 	unsigned hard_stop_after;     /* ms; 0 = wait forever for streams */
 	unsigned bufsize;             /* tune.bufsize */
 	unsigned maxrewrite;          /* tune.maxrewrite: head room kept for rewrites */
-	struct h1_limits h1;          /* tune.http.max-reqline/max-head/maxhdr */
 	unsigned pipesize;            /* tune.pipesize for splice */
 	char *stats_socket;           /* "stats socket PATH" */
 	unsigned stats_socket_mode;   /* "stats socket PATH mode OCTAL", 0 = umask default */

@@ -11,7 +11,6 @@
 #include "core/task.h"
 #include "core/fd.h"
 #include "core/clock.h"
-#include "shm/counters.h"
 
 struct thread_ctx thread_ctx[MAX_THREADS];
 __thread struct thread_ctx *th;
@@ -133,9 +132,9 @@ static void thread_loop(void)
 
 		n = epoll_wait(th->epfd, evs, ARRAY_SIZE(evs), timeout);
 		clock_update();
-		thr_ctr()->loops++;
+		th->stats.loops++;
 		if (n > 0)
-			thr_ctr()->events += (uint64_t)n;
+			th->stats.events += (uint64_t)n;
 		for (int i = 0; i < n; i++) {
 			struct fd_handler *h = evs[i].data.ptr;
 

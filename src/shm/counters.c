@@ -437,10 +437,17 @@ void ctr_refresh(void)
 
 static uint64_t next_refresh;        /* thread 0's now_ms */
 
+/* Every turn of every worker: the loop's own figures (core/thread-t.h)
+ * join the thread's row, on the thread that counted them. */
 static void ctr_turn(void)
 {
-	/* loops and events are counted by the loop itself (core/thread.c) */
-	thr_ctr()->conns_cur = th->nb_conns;
+	struct thr_counters *tc = thr_ctr();
+
+	tc->loops += th->stats.loops;
+	tc->events += th->stats.events;
+	tc->tasks_run += th->stats.tasks_run;
+	memset(&th->stats, 0, sizeof(th->stats));
+	tc->conns_cur = th->nb_conns;
 	if (tid == 0 && now_ms >= next_refresh) {
 		next_refresh = now_ms + 1000;
 		ctr_refresh();

@@ -8,6 +8,7 @@
 
 #include "cfg/cfg.h"
 #include "core/global-t.h"
+#include "http/h1.h"
 #include "lb/lb.h"
 #include "lb/server-t.h"
 #include "net/addr.h"
@@ -163,9 +164,9 @@ static void test_global_defaults(void)
 	CHECK(global.pidfile == NULL);
 	CHECK_INT(global.bufsize, 16384);
 	CHECK_INT(global.maxrewrite, 1024);
-	CHECK_INT(global.h1.max_hdrs, 101);
-	CHECK_INT(global.h1.max_reqline, 8192);
-	CHECK_INT(global.h1.max_head, 16384 - 1024);
+	CHECK_INT(h1_settings.max_hdrs, 101);
+	CHECK_INT(h1_settings.max_reqline, 8192);
+	CHECK_INT(h1_settings.max_head, 16384 - 1024);
 	CHECK_INT(global.pipesize, 0);
 	CHECK(global.stats_socket == NULL);
 	CHECK(proxies_list == NULL);
@@ -186,17 +187,17 @@ static void test_global_values(void)
 	CHECK_INT(global.hard_stop_after, 120000);
 	CHECK_INT(global.bufsize, 32768);
 	CHECK_INT(global.maxrewrite, 4096);
-	CHECK_INT(global.h1.max_hdrs, 32767);
-	CHECK_INT(global.h1.max_reqline, 1000);
-	CHECK_INT(global.h1.max_head, 20000);
+	CHECK_INT(h1_settings.max_hdrs, 32767);
+	CHECK_INT(h1_settings.max_reqline, 1000);
+	CHECK_INT(h1_settings.max_head, 20000);
 	CHECK_INT(global.pipesize, 1 << 20);
 	CHECK(global.stats_socket && strcmp(global.stats_socket, "run/ctl.sock") == 0);
 	CHECK_INT(global.stats_socket_mode, 0660);
 
 	/* derived limits follow bufsize/maxrewrite whatever the order */
 	EXPECT_OK("global\n tune.maxrewrite 512\n tune.bufsize 4096\n");
-	CHECK_INT(global.h1.max_head, 4096 - 512);
-	CHECK_INT(global.h1.max_reqline, 4096 - 512);   /* clamped: not set explicitly */
+	CHECK_INT(h1_settings.max_head, 4096 - 512);
+	CHECK_INT(h1_settings.max_reqline, 4096 - 512);   /* clamped: not set explicitly */
 	EXPECT_OK("global\n stats socket /tmp/x.sock\n");
 	CHECK(global.stats_socket && strcmp(global.stats_socket, "/tmp/x.sock") == 0);
 	CHECK_INT(global.stats_socket_mode, 0);
@@ -994,8 +995,8 @@ static void test_haproxy_compat(void)
 	CHECK_INT(global.daemon, 1);
 	CHECK_INT(global.bufsize, 32768);
 	CHECK_INT(global.maxrewrite, 2048);
-	CHECK_INT(global.h1.max_head, 32768 - 2048);
-	CHECK_INT(global.h1.max_hdrs, 128);
+	CHECK_INT(h1_settings.max_head, 32768 - 2048);
+	CHECK_INT(h1_settings.max_hdrs, 128);
 	CHECK_INT(global.hard_stop_after, 30000);
 	CHECK(global.stats_socket && strcmp(global.stats_socket, "/var/run/haproxy-admin.sock") == 0);
 	www = px_find("www", PX_CAP_FE);
