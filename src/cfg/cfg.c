@@ -22,6 +22,7 @@
 
 #include "cfg/cfg.h"
 #include "core/compiler.h"
+#include "core/init.h"
 
 #define CFG_MAX_FILE_SIZE (64U << 20)   /* refuse larger files */
 #define CFG_MAX_VARNAME   255
@@ -771,3 +772,4 @@ void cfg_dump_keywords(FILE *f)
 	}
 	free(all);
 }
+INIT_REGISTER_DOC(keywords, "keywords", 0, cfg_dump_keywords);

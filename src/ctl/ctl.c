@@ -38,9 +38,8 @@
 #include <unistd.h>
 
 #include "core/compiler.h"
-#include "core/global-t.h"
+#include "core/init.h"
 #include "core/thread.h"
-#include "shm/counters.h"
 #include "ctl/ctl.h"
 
 #define CTL_LINE_MAX   1024    /* longest command line, bytes (with its \n) */
@@ -512,7 +511,7 @@ fail:
 
 int ctl_start(void)
 {
-	const char *path = global.stats_socket;
+	const char *path = ctl_settings.socket;
 	sigset_t all, old;
 	mode_t mode;
 	int err;
@@ -530,7 +529,7 @@ int ctl_start(void)
 		fprintf(stderr, "sluice: stats socket: out of memory\n");
 		return -1;
 	}
-	mode = global.stats_socket_mode ? (mode_t)(global.stats_socket_mode & 07777) : 0600;
+	mode = ctl_settings.mode ? (mode_t)(ctl_settings.mode & 07777) : 0600;
 	ctl.fd = ctl_bind(path, mode);
 	if (ctl.fd < 0)
 		goto fail;
@@ -591,12 +590,10 @@ void ctl_stop(void)
 	ctl.path = NULL;
 }
 
-/* ---- reference -------------------------------------------------------------- */
-
-void ctl_dump_counter_docs(FILE *f)
+static int ctl_stop_hook(void)
 {
-	ctr_dump_docs(f);
-	fputs("\n\"show info\" reports: pid, nbthread, uptime_sec, curr_conns (client\n"
-	      "connections open on all frontends), maxconn (as in force: lowered at start\n"
-	      "when the file descriptor limit is too low for the configured one), version.\n", f);
+	ctl_stop();
+	return 0;
 }
+INIT_REGISTER(ctl_start, INIT_START, INIT_ORDER_CTL, ctl_start);
+INIT_REGISTER(ctl_stop, INIT_STOP, INIT_ORDER_CTL, ctl_stop_hook);

@@ -5,8 +5,15 @@
 
 #include <stdio.h>
 
-/* Opens global.stats_socket (a UNIX stream socket, mode 0600 unless
- * global.stats_socket_mode is set) and starts the one thread that serves it.
+/* "stats socket <path> [mode <octal>]" in the global section (ctl_cfg.c). */
+struct ctl_settings {
+	char *socket;                 /* NULL: no socket */
+	unsigned mode;                /* 0: 0600 */
+};
+extern struct ctl_settings ctl_settings;
+
+/* Opens ctl_settings.socket (a UNIX stream socket, mode 0600 unless
+ * ctl_settings.mode is set) and starts the one thread that serves it.
  * Call once, after the configuration is loaded, global.nbthread is final and
  * the process has daemonized (a thread does not survive fork()). Does
  * nothing and returns 0 when no socket is configured. Returns -1 after
@@ -16,10 +23,6 @@ int ctl_start(void);
 /* Stops the control thread, closes the socket and removes its file. Safe to
  * call when ctl_start() did nothing or failed, and more than once. */
 void ctl_stop(void);
-
-/* Prints every counter the socket reports, with a one-line description
- * (for "sluice -x counters"). */
-void ctl_dump_counter_docs(FILE *f);
 
 /* ------------------------------------------------------------- commands
  *

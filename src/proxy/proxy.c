@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include "core/clock.h"
 #include "core/global-t.h"
+#include "core/init.h"
 #include "ctl/ctl.h"
 #include "mem/buf.h"
 #include "proxy/proxy.h"
@@ -51,6 +52,13 @@ void proxy_runtime_init(void)
 {
 	listener_accept_cb = px_accept;
 }
+
+static int proxy_init_hook(void)
+{
+	proxy_runtime_init();
+	return 0;
+}
+INIT_REGISTER(proxy, INIT_PREPARE, INIT_ORDER_PROXY, proxy_init_hook);
 
 /* ---- counters ----------------------------------------------------------------
  * One block per proxy, a row per worker thread (px->ctr), each followed in
@@ -145,3 +153,12 @@ static const struct ctl_cmd px_cmds[] = {
 	CTL_CMD_END
 };
 CTL_REGISTER_COMMANDS(px_cmds);
+
+/* After the counters' reference (`sluice -x counters`). */
+static void px_show_info_doc(FILE *f)
+{
+	fputs("\n\"show info\" reports: pid, nbthread, uptime_sec, curr_conns (client\n"
+	      "connections open on all frontends), maxconn (as in force: lowered at start\n"
+	      "when the file descriptor limit is too low for the configured one), version.\n", f);
+}
+INIT_REGISTER_DOC(show_info, "counters", 20, px_show_info_doc);

@@ -33,6 +33,7 @@
 #include "core/clock.h"
 #include "core/compiler.h"
 #include "core/global-t.h"
+#include "core/init.h"
 #include "core/thread.h"
 #include "ctl/ctl.h"
 #include "shm/counters.h"
@@ -512,6 +513,8 @@ int shm_counters_alloc(void)
 	return 0;
 }
 
+INIT_REGISTER(counters, INIT_PREPARE, INIT_ORDER_COUNTERS, shm_counters_alloc);
+
 static int reset_obj(const struct ctr_group *g, void *obj, void *arg)
 {
 	g->set_rows(obj, NULL);
@@ -644,3 +647,4 @@ void ctr_dump_docs(FILE *f)
 	fputs("\nPools (shared memory only, refreshed every second):\n", f);
 	dump_family(f, "pool.<name>.", &ctr_pool_family, 0, 0);
 }
+INIT_REGISTER_DOC(counters, "counters", 10, ctr_dump_docs);

@@ -8,6 +8,7 @@
 
 #include "cfg/cfg.h"
 #include "core/global-t.h"
+#include "ctl/ctl.h"
 #include "http/h1.h"
 #include "lb/lb.h"
 #include "lb/server-t.h"
@@ -168,7 +169,7 @@ static void test_global_defaults(void)
 	CHECK_INT(h1_settings.max_reqline, 8192);
 	CHECK_INT(h1_settings.max_head, 16384 - 1024);
 	CHECK_INT(global.pipesize, 0);
-	CHECK(global.stats_socket == NULL);
+	CHECK(ctl_settings.socket == NULL);
 	CHECK(proxies_list == NULL);
 }
 
@@ -191,16 +192,16 @@ static void test_global_values(void)
 	CHECK_INT(h1_settings.max_reqline, 1000);
 	CHECK_INT(h1_settings.max_head, 20000);
 	CHECK_INT(global.pipesize, 1 << 20);
-	CHECK(global.stats_socket && strcmp(global.stats_socket, "run/ctl.sock") == 0);
-	CHECK_INT(global.stats_socket_mode, 0660);
+	CHECK(ctl_settings.socket && strcmp(ctl_settings.socket, "run/ctl.sock") == 0);
+	CHECK_INT(ctl_settings.mode, 0660);
 
 	/* derived limits follow bufsize/maxrewrite whatever the order */
 	EXPECT_OK("global\n tune.maxrewrite 512\n tune.bufsize 4096\n");
 	CHECK_INT(h1_settings.max_head, 4096 - 512);
 	CHECK_INT(h1_settings.max_reqline, 4096 - 512);   /* clamped: not set explicitly */
 	EXPECT_OK("global\n stats socket /tmp/x.sock\n");
-	CHECK(global.stats_socket && strcmp(global.stats_socket, "/tmp/x.sock") == 0);
-	CHECK_INT(global.stats_socket_mode, 0);
+	CHECK(ctl_settings.socket && strcmp(ctl_settings.socket, "/tmp/x.sock") == 0);
+	CHECK_INT(ctl_settings.mode, 0);
 
 	EXPECT_WARN("global\n tune.bufsize 2048\n tune.maxrewrite 1500\n",
 		    "[WARNING] t.cfg:3: 'tune.maxrewrite' 1500 reduced to 1024 (half of tune.bufsize)");
@@ -998,7 +999,7 @@ static void test_haproxy_compat(void)
 	CHECK_INT(h1_settings.max_head, 32768 - 2048);
 	CHECK_INT(h1_settings.max_hdrs, 128);
 	CHECK_INT(global.hard_stop_after, 30000);
-	CHECK(global.stats_socket && strcmp(global.stats_socket, "/var/run/haproxy-admin.sock") == 0);
+	CHECK(ctl_settings.socket && strcmp(ctl_settings.socket, "/var/run/haproxy-admin.sock") == 0);
 	www = px_find("www", PX_CAP_FE);
 	app = px_find("app", PX_CAP_BE);
 	st = px_find("static", PX_CAP_BE);

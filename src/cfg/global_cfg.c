@@ -2,12 +2,10 @@
  * "global" section. */
 #include <limits.h>
 #include <string.h>
-#include <sys/un.h>
 
 #include "cfg/cfg.h"
 #include "core/compiler.h"
 #include "core/global-t.h"
-#include "net/addr.h"
 
 #define GLOBAL_DEFAULTS {                                                   \
 	.nbthread = 0,                /* all CPUs available */              \
@@ -150,49 +148,6 @@ static int kw_tune(struct cfg_ctx *ctx, int argc, char **args)
 	return 0;
 }
 
-/* "stats socket <path> [mode <octal>]": the control socket. HAProxy's other
- * "stats" global keywords (timeout, maxconn) are refused by name. */
-static int kw_stats(struct cfg_ctx *ctx, int argc, char **args)
-{
-	static const char usage[] = "stats socket <path> [mode <octal>]";
-	struct sockaddr_storage ss;
-	socklen_t len;
-	char err[256];
-	unsigned long mode = 0;
-	int i;
-
-	if (argc < 2 || strcmp(args[1], "socket") != 0) {
-		if (argc < 2)
-			return cfg_alert(ctx, "'stats': missing argument (expected '%s')", usage);
-		return cfg_alert(ctx, "'stats %s' is not supported (supported: '%s')", args[1], usage);
-	}
-	if (cfg_check_argc(ctx, "stats socket", usage, argc, 2, 1, -1) < 0)
-		return -1;
-	if (args[2][0] != '/' && strncmp(args[2], "unix@", 5) != 0)
-		return cfg_alert(ctx, "'stats socket': '%s' is not a UNIX socket path (expected "
-				 "'unix@<path>' or an absolute path)", args[2]);
-	if (addr_parse(args[2], ADDR_F_UNIX, &ss, &len, err, sizeof(err)) < 0)
-		return cfg_alert(ctx, "'stats socket': invalid path '%s': %s", args[2], err);
-	for (i = 3; i < argc; i += 2) {
-		char *end;
-
-		if (strcmp(args[i], "mode") != 0)
-			return cfg_alert(ctx, "'stats socket': unsupported option '%s' (supported: mode)", args[i]);
-		if (i + 1 >= argc)
-			return cfg_alert(ctx, "'stats socket': 'mode' needs an octal value (expected '%s')", usage);
-		mode = strtoul(args[i + 1], &end, 8);
-		if (!*args[i + 1] || *end || mode > 07777 || args[i + 1][0] == '-' || args[i + 1][0] == '+')
-			return cfg_alert(ctx, "'stats socket': invalid mode '%s' (expected an octal value such as 660)",
-					 args[i + 1]);
-	}
-	if (global.stats_socket)
-		return cfg_alert(ctx, "'stats socket': only one statistics socket is supported ('%s' already set)",
-				 global.stats_socket);
-	global.stats_socket = cfg_strdup(((struct sockaddr_un *)&ss)->sun_path);
-	global.stats_socket_mode = (unsigned)mode;
-	return 0;
-}
-
 static const struct cfg_kw global_kws[] = {
 	{ "nbthread",        CFG_SEC_GLOBAL, 0, 0, "nbthread <1-64>",        kw_nbthread },
 	{ "maxconn",         CFG_SEC_GLOBAL, 0, 0, "maxconn <number>",       kw_maxconn },
@@ -202,7 +157,6 @@ static const struct cfg_kw global_kws[] = {
 	{ "tune.bufsize",          CFG_SEC_GLOBAL, 0, 0, "tune.bufsize <size>",          kw_tune },
 	{ "tune.maxrewrite",       CFG_SEC_GLOBAL, 0, 0, "tune.maxrewrite <size>",       kw_tune },
 	{ "tune.pipesize",         CFG_SEC_GLOBAL, 0, 0, "tune.pipesize <size>",         kw_tune },
-	{ "stats",           CFG_SEC_GLOBAL, 0, 0, "stats socket <path> [mode <octal>]", kw_stats },
 	CFG_KW_END
 };
 CFG_REGISTER_KEYWORDS(global_kws);
@@ -228,7 +182,6 @@ CFG_REGISTER_POSTPARSER(global, CFG_POST_GLOBAL, global_check);
 static void global_deinit(void)
 {
 	free(global.pidfile);
-	free(global.stats_socket);
 	global = global_defaults;
 	memset(&set_maxrewrite, 0, sizeof(set_maxrewrite));
 }
