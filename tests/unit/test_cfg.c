@@ -1051,8 +1051,97 @@ static void test_degenerate_inputs(void)
 	EXPECT_ERR("global\n\"\"\n", "[ALERT] t.cfg:2: unknown keyword '' in 'global' section");
 }
 
+/* Text of the block of `sluice -x keywords` that starts with <title>, up to
+ * the next line that is not indented (a copy to free). */
+static char *dump_block(const char *dump, const char *title)
+{
+	const char *b = strstr(dump, title), *e;
+
+	while (b && b != dump && b[-1] != '\n')        /* at the start of a line */
+		b = strstr(b + 1, title);
+	if (!b)
+		return NULL;
+	for (e = strchr(b, '\n'); e && e[1] == ' '; e = strchr(e + 1, '\n'))
+		;
+	return strndup(b, e ? (size_t)(e - b + 1) : strlen(b));
+}
+
+/* "\n    <prefix><usage>\n" is in <block> */
+static int listed(const char *block, const char *prefix, const char *usage)
+{
+	char line[512];
+
+	snprintf(line, sizeof(line), "\n    %s%s\n", prefix, usage);
+	return block && strstr(block, line) != NULL;
+}
+
+/* The reference is generated from the registries: every keyword under
+ * each section it is accepted in, every "option" name, bind option and
+ * server option, with its usage; and each block lists no more than its
+ * registry holds. */
+static void test_keywords_reference(void)
+{
+	char *dump = NULL, *opts, *binds, *srvs;
+	size_t len = 0, nopt = 0, nbind = 0, nsrv = 0;
+	FILE *f = open_memstream(&dump, &len);
+
+	cfg_dump_keywords(f);
+	fclose(f);
+	opts = dump_block(dump, "options (after 'option', in: defaults, frontend, backend, listen)\n");
+	binds = dump_block(dump, "bind options (after 'bind', in: frontend, listen)\n");
+	srvs = dump_block(dump, "server options (after 'server', in: backend, listen)\n");
+	CHECK(opts && binds && srvs);
+
+	for (const struct cfg_kw_list *l = cfg_keyword_lists(); l; l = l->next)
+		for (const struct cfg_kw *k = l->kws; k->kw; k++) {
+			char *sec;
+
+			if (!CHECK(k->usage && strncmp(k->usage, k->kw, strlen(k->kw)) == 0))
+				printf("    keyword '%s': usage '%s'\n", k->kw, k->usage);
+			sec = dump_block(dump, k->sections & CFG_SEC_GLOBAL ? "global\n" :
+					 k->sections & CFG_SEC_FRONTEND ? "frontend\n" :
+					 k->sections & CFG_SEC_BACKEND ? "backend\n" :
+					 k->sections & CFG_SEC_DEFAULTS ? "defaults\n" :
+					 k->sections & CFG_SEC_LISTEN ? "listen\n" : "http-errors\n");
+			if (!CHECK(listed(sec, k->flags & CFG_KW_NEG ? "[no] " : "", k->usage)))
+				printf("    keyword '%s' is not listed\n", k->kw);
+			free(sec);
+		}
+	for (const struct cfg_opt_kw_list *l = cfg_option_lists(); l; l = l->next)
+		for (const struct cfg_opt_kw *k = l->kws; k->name; k++, nopt++)
+			if (!CHECK(listed(opts, "[no] ", k->usage)))
+				printf("    option '%s' is not listed\n", k->name);
+	for (const struct bind_kw_list *l = cfg_bind_kw_lists(); l; l = l->next)
+		for (const struct bind_kw *k = l->kws; k->kw; k++, nbind++)
+			if (!CHECK(listed(binds, "", k->usage)))
+				printf("    bind option '%s' is not listed\n", k->kw);
+	for (const struct srv_kw_list *l = cfg_srv_kw_lists(); l; l = l->next)
+		for (const struct srv_kw *k = l->kws; k->kw; k++, nsrv++)
+			if (!CHECK(listed(srvs, "", k->usage)))
+				printf("    server option '%s' is not listed\n", k->kw);
+
+	/* one line per registered entry, the title aside; a few known ones */
+	for (char *p = opts; p && (p = strstr(p, "\n    ")); p++)
+		nopt--;
+	for (char *p = binds; p && (p = strstr(p, "\n    ")); p++)
+		nbind--;
+	for (char *p = srvs; p && (p = strstr(p, "\n    ")); p++)
+		nsrv--;
+	CHECK_INT(nopt, 0);
+	CHECK_INT(nbind, 0);
+	CHECK_INT(nsrv, 0);
+	CHECK(listed(opts, "[no] ", "option redispatch"));
+	CHECK(listed(binds, "", "accept-proxy"));
+	CHECK(listed(srvs, "", "weight <0-256>"));
+	free(opts);
+	free(binds);
+	free(srvs);
+	free(dump);
+}
+
 int main(void)
 {
+	test_keywords_reference();
 	test_global_defaults();
 	test_global_values();
 	test_global_errors();
