@@ -113,3 +113,15 @@ def test_help_lists_every_command_and_each_answers(sluice, origin):
         assert out.endswith("\n\n"), (w, out)
     assert st.stats_query(s.stats_path, "show nothing").startswith(
         "Unknown command 'show nothing'. Try 'help'.")
+
+
+def test_readme_shows_the_generated_help(sluice, origin):
+    """The README's copy of `help` is what the socket answers."""
+    import pathlib
+    readme = (pathlib.Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme[readme.index("## Statistics socket"):]
+    block = section[section.index("```text\n") + 8:]
+    block = block[:block.index("```")]
+    port = st.free_port()
+    s = sluice(st.http_cfg(port, ["s1 %d" % origin.port]))
+    assert st.stats_query(s.stats_path, "help") == block + "\n"
