@@ -22,6 +22,7 @@
 
 #include "cfg/cfg.h"
 #include "core/compiler.h"
+#include "core/init.h"
 
 #define CFG_MAX_FILE_SIZE (64U << 20)   /* refuse larger files */
 #define CFG_MAX_VARNAME   255
@@ -728,6 +729,11 @@ void cfg_deinit(void)
 	gave_up = 0;
 }
 
+const struct cfg_kw_list *cfg_keyword_lists(void)
+{
+	return keywords;
+}
+
 static int kw_cmp(const void *a, const void *b)
 {
 	const struct cfg_kw *const *x = a, *const *y = b;
@@ -735,12 +741,64 @@ static int kw_cmp(const void *a, const void *b)
 	return strcmp((*x)->kw, (*y)->kw);
 }
 
-/* One block per section, in CFG_SEC_* order, keywords sorted by name. */
+/* Sub-keywords for the reference: name (for sorting) and usage. */
+struct kw_docs {
+	struct { const char *name, *usage; } *v;
+	size_t n, size;
+};
+
+static void kw_docs_add(struct kw_docs *d, const char *name, const char *usage)
+{
+	if (d->n == d->size) {
+		size_t size = d->size ? 2 * d->size : 32;
+		void *v = realloc(d->v, size * sizeof(*d->v));
+
+		if (!v)
+			return;                 /* the reference is short by one */
+		d->v = v;
+		d->size = size;
+	}
+	d->v[d->n].name = name;
+	d->v[d->n++].usage = usage ? usage : name;
+}
+
+static int kw_docs_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* One block of sub-keywords: a title naming the keyword they follow and
+ * the sections where it applies (from the keyword registry), then one
+ * usage per line, sorted by name. Empties <d>. */
+static void dump_sub(FILE *f, const char *title, const char *kw, const char *prefix,
+		     struct kw_docs *d)
+{
+	unsigned mask = 0;
+	char where[128];
+
+	for (struct cfg_kw_list *l = keywords; l; l = l->next)
+		for (const struct cfg_kw *k = l->kws; k->kw; k++)
+			if (strcmp(k->kw, kw) == 0)
+				mask |= k->sections;
+	section_list(mask, where, sizeof(where));
+	fprintf(f, "%s (after '%s', in: %s)\n", title, kw, where);
+	if (d->n)
+		qsort(d->v, d->n, sizeof(*d->v), kw_docs_cmp);
+	for (size_t i = 0; i < d->n; i++)
+		fprintf(f, "    %s%s\n", prefix, d->v[i].usage);
+	free(d->v);
+	memset(d, 0, sizeof(*d));
+}
+
+/* One block per section, in CFG_SEC_* order, keywords sorted by name; then
+ * the "option" names, the bind options and the server options, each from
+ * its registry. */
 void cfg_dump_keywords(FILE *f)
 {
 	const struct cfg_kw **all = NULL, *kw;
 	struct cfg_kw_list *l;
 	struct cfg_section *s;
+	struct kw_docs sub = { 0 };
 	size_t n = 0, i;
 	unsigned bit;
 
@@ -770,4 +828,19 @@ void cfg_dump_keywords(FILE *f)
 		}
 	}
 	free(all);
+
+	for (const struct cfg_opt_kw_list *ol = cfg_option_lists(); ol; ol = ol->next)
+		for (const struct cfg_opt_kw *ok = ol->kws; ok->name; ok++)
+			kw_docs_add(&sub, ok->name, ok->usage);
+	dump_sub(f, "options", "option", "[no] ", &sub);
+	for (const struct bind_kw_list *bl = cfg_bind_kw_lists(); bl; bl = bl->next)
+		for (const struct bind_kw *bk = bl->kws; bk->kw; bk++)
+			kw_docs_add(&sub, bk->kw, bk->usage);
+	dump_sub(f, "bind options", "bind", "", &sub);
+	for (const struct srv_kw_list *sl = cfg_srv_kw_lists(); sl; sl = sl->next)
+		for (const struct srv_kw *sk = sl->kws; sk->kw; sk++)
+			kw_docs_add(&sub, sk->kw, sk->usage);
+	dump_sub(f, "server options", "server", "", &sub);
 }
+
+INIT_REGISTER_DOC(keywords, "keywords", 0, cfg_dump_keywords);

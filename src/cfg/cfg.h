@@ -44,7 +44,8 @@ void cfg_set_error_stream(FILE *f);
 int cfg_nb_errors(void);
 int cfg_nb_warnings(void);
 
-/* Print every registered section and keyword with its usage (for docs). */
+/* Print every registered section and keyword with its usage, then every
+ * "option" name, bind option and server option (`sluice -x keywords`). */
 void cfg_dump_keywords(FILE *f);
 
 /* ----------------------------------------------------------------- limits */
@@ -217,6 +218,7 @@ const struct bind_kw *cfg_find_bind_kw(const char *kw);
  * args[0] = "option", args[1] = NAME; ctx->neg is set for "no option". */
 struct cfg_opt_kw {
 	const char *name;
+	const char *usage;            /* "option redispatch": docs (sluice -x keywords) */
 	int (*parse)(struct cfg_ctx *ctx, int argc, char **args);
 };
 
@@ -227,6 +229,13 @@ struct cfg_opt_kw_list {
 
 void cfg_register_options(struct cfg_opt_kw_list *l);
 const struct cfg_opt_kw *cfg_find_option(const char *name);
+
+/* The registries as they stand, for the docs and for tests: each is a list
+ * of tables, each table ended by an entry whose name is NULL. */
+const struct cfg_kw_list *cfg_keyword_lists(void);
+const struct cfg_opt_kw_list *cfg_option_lists(void);
+const struct srv_kw_list *cfg_srv_kw_lists(void);
+const struct bind_kw_list *cfg_bind_kw_lists(void);
 
 #define CFG_REGISTER_OPTIONS(table)                                         \
 	static struct cfg_opt_kw_list opt_kwl_##table = { .kws = (table) }; \

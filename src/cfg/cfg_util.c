@@ -216,14 +216,24 @@ void *cfg_calloc(size_t n, size_t size)
 static struct srv_kw_list *srv_kw_lists;
 static struct bind_kw_list *bind_kw_lists;
 
+/* A second entry under a registered name would never be reached: refuse
+ * it before main(), as cfg_register_keywords() does. */
 void cfg_register_srv_keywords(struct srv_kw_list *l)
 {
+	for (const struct srv_kw *k = l->kws; k->kw; k++) {
+		ASSERT(k->parse != NULL && k->usage != NULL);
+		BUG_ON(cfg_find_srv_kw(k->kw) != NULL);
+	}
 	l->next = srv_kw_lists;
 	srv_kw_lists = l;
 }
 
 void cfg_register_bind_keywords(struct bind_kw_list *l)
 {
+	for (const struct bind_kw *k = l->kws; k->kw; k++) {
+		ASSERT(k->parse != NULL && k->usage != NULL);
+		BUG_ON(cfg_find_bind_kw(k->kw) != NULL);
+	}
 	l->next = bind_kw_lists;
 	bind_kw_lists = l;
 }
@@ -250,8 +260,27 @@ static struct cfg_opt_kw_list *opt_kw_lists;
 
 void cfg_register_options(struct cfg_opt_kw_list *l)
 {
+	for (const struct cfg_opt_kw *k = l->kws; k->name; k++) {
+		ASSERT(k->parse != NULL && k->usage != NULL);
+		BUG_ON(cfg_find_option(k->name) != NULL);
+	}
 	l->next = opt_kw_lists;
 	opt_kw_lists = l;
+}
+
+const struct cfg_opt_kw_list *cfg_option_lists(void)
+{
+	return opt_kw_lists;
+}
+
+const struct srv_kw_list *cfg_srv_kw_lists(void)
+{
+	return srv_kw_lists;
+}
+
+const struct bind_kw_list *cfg_bind_kw_lists(void)
+{
+	return bind_kw_lists;
 }
 
 const struct cfg_opt_kw *cfg_find_option(const char *name)

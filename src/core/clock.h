@@ -7,6 +7,7 @@
 
 extern __thread uint64_t now_ms;      /* monotonic milliseconds */
 extern __thread uint64_t now_real_us; /* wall clock, microseconds (log timestamps) */
+extern uint64_t start_mono_ms;        /* monotonic ms when the process started (uptimes) */
 
 static inline uint64_t clock_mono_ms(void)
 {

@@ -1,4 +1,10 @@
-/* main.c: command line, configuration, start-up and shutdown of sluice. */
+/* main.c: command line, configuration, start-up and shutdown of sluice.
+ *
+ * The rooms' own start-up steps and reference texts are registered with
+ * core/init.h and run here by stage; what main() still calls by name is
+ * the configuration (cfg/), the pools' debug options (mem/, -dM), the
+ * listeners (net/: counted, bound, their unix sockets removed at exit)
+ * and the algorithms listed by -vv (lb/). */
 #include <errno.h>
 #include <fcntl.h>
 #include <gnu/libc-version.h>
@@ -13,17 +19,14 @@
 #include "core/thread.h"
 #include "core/clock.h"
 #include "core/global-t.h"
+#include "core/init.h"
 #include "cfg/cfg.h"
-#include "ctl/ctl.h"
 #include "lb/lb.h"
-#include "mem/buf.h"
+#include "mem/pool.h"
 #include "net/conn.h"
 #include "net/listener.h"
 #include "net/mux.h"
-#include "proxy/proxy.h"
-#include "shm/counters.h"
-#include "shm/log.h"
-#include "shm/shm.h"
+#include "proxy/proxy-t.h"
 
 #ifndef SLUICE_VERSION
 #define SLUICE_VERSION "dev"
@@ -42,12 +45,14 @@ static void usage(const char *prog, int code)
 		"  -p <file>  write the pid into this file\n"
 		"  -v         print the version; -vv adds build options and libraries\n"
 		"  -n <name>  instance name: shared memory file name or path (default sluice)\n"
-		"  -x <what>  print reference docs from the binary: keywords, counters, logtags\n"
+		"  -x <what>  print reference docs from the binary: ", prog);
+	init_print_doc_names(code ? stderr : stdout);
+	fprintf(code ? stderr : stdout, "\n"
 		"  -dM<opts>  pool debugging, e.g. -dMintegrity,tag,caller (-dMhelp lists them)\n"
 		"Signals: SIGTERM/SIGUSR1 soft stop (finish in-flight requests, within\n"
 		"hard-stop-after), SIGINT immediate stop, SIGHUP server states to stderr,\n"
 		"SIGQUIT memory pools to stderr, SIGUSR2 (reload) refused with a message,\n"
-		"SIGPIPE, SIGTTIN and SIGTTOU ignored.\n", prog);
+		"SIGPIPE, SIGTTIN and SIGTTOU ignored.\n");
 	exit(code);
 }
 
@@ -274,14 +279,10 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (doc) {
-		if (!strcmp(doc, "keywords"))
-			cfg_dump_keywords(stdout);
-		else if (!strcmp(doc, "counters"))
-			ctl_dump_counter_docs(stdout);
-		else if (!strcmp(doc, "logtags"))
-			slog_dump_tags(stdout);
-		else {
-			fprintf(stderr, "[ALERT] -x takes 'keywords', 'counters' or 'logtags', not '%s'\n", doc);
+		if (init_print_doc(doc, stdout) < 0) {
+			fprintf(stderr, "[ALERT] -x takes one of ");
+			init_print_doc_names(stderr);
+			fprintf(stderr, "; not '%s'\n", doc);
 			return 1;
 		}
 		return 0;
@@ -319,17 +320,14 @@ int main(int argc, char **argv)
 		global.pidfile = strdup(pidfile);
 	if (daemon_opt)
 		global.daemon = 1;
+	global.instance = instance;
 
 	nbthread = global.nbthread ? global.nbthread : cpus_available();
 	if (nbthread > MAX_THREADS)
 		nbthread = MAX_THREADS;
 	global.nbthread = nbthread;
 	fit_nofile(nbthread);
-	buf_pool_init();
-	proxy_runtime_init();
-	if (lb_init_all() < 0)
-		return 1;
-	if (shm_init(instance) < 0 || shm_counters_alloc() < 0)
+	if (init_run(INIT_PREPARE) < 0)
 		return 1;
 	for (int i = 0; i < nbthread; i++) {
 		if (thread_ctx_init(i) < 0) {
@@ -340,18 +338,18 @@ int main(int argc, char **argv)
 	thread_bind(0);
 	if (listeners_bind_all(nbthread) < 0)
 		return 1;
-	if (global.daemon) {
+	if (global.daemon)
 		daemonize();
-		shm_set_master_pid();
-	}
+	if (init_run(INIT_OWNER) < 0)
+		return 1;
 	write_pidfile();
-	if (ctl_start() < 0)
+	if (init_run(INIT_START) < 0)
 		return 1;
 	setup_signals();
 
 	threads_run(nbthread);
 
-	ctl_stop();
+	init_run(INIT_STOP);
 	remove_unix_sockets();
 	if (global.pidfile)
 		unlink(global.pidfile);

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include "core/task.h"
 #include "core/clock.h"
-#include "shm/counters.h"
 
 static void heap_swap(struct task **h, int a, int b)
 {
@@ -149,7 +148,7 @@ void runq_run(void)
 			continue;
 		}
 		t->state &= ~TASK_QUEUED;
-		thr_ctr()->tasks_run++;
+		c->stats.tasks_run++;
 		t->process(t, t->ctx);
 	}
 }

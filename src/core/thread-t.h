@@ -9,6 +9,16 @@
 
 struct task;
 
+/* What the loop counts about itself. Only core knows these: a room that
+ * publishes them (the shared memory's thread counters, shm/counters.c)
+ * takes them from a turn hook on the same thread, adds them to its own
+ * figures and zeroes them, so they never need atomics. */
+struct thread_stats {
+	uint64_t loops;              /* event loop turns */
+	uint64_t events;             /* fd events handled */
+	uint64_t tasks_run;          /* tasks run from the run queue */
+};
+
 struct thread_ctx {
 	int tid;
 	int epfd;                    /* this thread's epoll instance */
@@ -29,6 +39,7 @@ struct thread_ctx {
 	unsigned nb_grave;
 	void *pool_cache;            /* per-thread pool caches (mem/) */
 	int stopping_seen;           /* soft stop applied on this thread */
+	struct thread_stats stats;   /* since a turn hook last took them */
 };
 
 extern struct thread_ctx thread_ctx[MAX_THREADS];

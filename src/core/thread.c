@@ -11,13 +11,18 @@
 #include "core/task.h"
 #include "core/fd.h"
 #include "core/clock.h"
-#include "shm/counters.h"
 
 struct thread_ctx thread_ctx[MAX_THREADS];
 __thread struct thread_ctx *th;
 __thread int tid;
 __thread uint64_t now_ms;
 __thread uint64_t now_real_us;
+uint64_t start_mono_ms;
+
+__attribute__((constructor)) static void clock_start(void)
+{
+	start_mono_ms = clock_mono_ms();
+}
 
 int run_soft_stop;
 int run_killed;
@@ -127,9 +132,9 @@ static void thread_loop(void)
 
 		n = epoll_wait(th->epfd, evs, ARRAY_SIZE(evs), timeout);
 		clock_update();
-		thr_ctr()->loops++;
+		th->stats.loops++;
 		if (n > 0)
-			thr_ctr()->events += (uint64_t)n;
+			th->stats.events += (uint64_t)n;
 		for (int i = 0; i < n; i++) {
 			struct fd_handler *h = evs[i].data.ptr;
 

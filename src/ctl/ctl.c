@@ -12,11 +12,13 @@
  *   ctl_stop()    wakes the thread through an eventfd, joins it, closes the
  *                 socket and removes its file if it is still the one we made.
  *
- * The thread only reads: the proxy list (fixed after the configuration is
- * loaded) and the per-thread counters, each slot written by its own worker
- * thread without atomics. Reads are relaxed atomic loads of whole 64-bit
- * words, so a total may lag by a few events but is never torn. The thread
- * never touches a worker's event loop: a slow client cannot slow traffic.
+ * Commands are registered by the rooms that own what they report
+ * (CTL_REGISTER_COMMANDS, ctl.h): this file only keeps the socket, the
+ * dispatch and the commands about the connection itself (help, prompt,
+ * quit). Every command runs on this thread, reading what the workers write
+ * with relaxed atomic loads of whole words: a total may lag by a few events
+ * but is never torn. The thread never touches a worker's event loop: a slow
+ * client cannot slow traffic.
  *
  * Protocol: one command per line ("\n" or "\r\n"); every answer ends with an
  * empty line, so a client may send several commands and split the answers.
@@ -36,19 +38,9 @@
 #include <unistd.h>
 
 #include "core/compiler.h"
-#include "core/global-t.h"
+#include "core/init.h"
 #include "core/thread.h"
-#include "proxy/proxy-t.h"
-#include "lb/server-t.h"
-#include "shm/counters.h"
-#include "mem/buf.h"
-#include "mem/pool.h"
-#include "lb/check.h"
 #include "ctl/ctl.h"
-
-#ifndef SLUICE_VERSION
-#define SLUICE_VERSION "dev"        /* the Makefile passes the real one */
-#endif
 
 #define CTL_LINE_MAX   1024    /* longest command line, bytes (with its \n) */
 #define CTL_STR_(x)    #x
@@ -56,92 +48,149 @@
 #define CTL_MAX_CMDS   256     /* commands answered per connection */
 #define CTL_IDLE_MS    10000   /* a client silent this long is dropped */
 #define CTL_BACKLOG    16
+#define CTL_MAX_WORDS  32      /* words of one command; more: unknown */
 
-/* ---- counters ---------------------------------------------------------------
- * "show stat" and "sluice -x counters" both walk the tables of
- * shm/counters-tbl.h (shm/counters.h), so a counter's name, where it is
- * read from and its description cannot drift apart. Only the lines marked
- * CTR_STAT are reported here, each on the proxy sides it applies to.
- */
+static const char ctl_blanks[] = " \t\r";
 
-static uint64_t px_cur_conns(const void *obj)
+/* ---- the registry ---------------------------------------------------------- */
+
+static struct ctl_cmd_list *ctl_cmds;
+
+/* Whether the words of <a> and <b> (blank-separated) are the same. */
+static int same_words(const char *a, const char *b)
 {
-	return ctr_live_px_cur_conns(obj);
-}
+	for (;;) {
+		size_t la, lb;
 
-/* Prints the "show stat" lines of one object: "<kind>.<id>[.<sub>].<name>
- * <value>"; <side> (CTR_FE, CTR_BE or 0) selects the proxy side. */
-static void show_rows(FILE *out, const char *kind, const char *id, const char *sub,
-		      const struct ctr_family *fam, unsigned side, const void *obj,
-		      const void *rows)
-{
-	for (unsigned i = 0; i < fam->nb; i++) {
-		const struct ctr_desc *d = &fam->desc[i];
-
-		if (!(d->flags & CTR_STAT) || (side && !(d->flags & side)))
-			continue;
-		fprintf(out, "%s.%s%s%s.%s %" PRIu64 "\n", kind, id, sub ? "." : "",
-			sub ? sub : "", d->name, ctr_value(fam, d, obj, rows));
+		a += strspn(a, ctl_blanks);
+		b += strspn(b, ctl_blanks);
+		la = strcspn(a, ctl_blanks);
+		lb = strcspn(b, ctl_blanks);
+		if (la != lb || memcmp(a, b, la) != 0)
+			return 0;
+		if (!la)
+			return 1;
+		a += la;
+		b += lb;
 	}
 }
 
-/* ---- commands -------------------------------------------------------------- */
-
-static void show_stat(FILE *out)
+void ctl_register_commands(struct ctl_cmd_list *l)
 {
-	const struct proxy *px;
-	const struct server *srv;
+	/* a second command with the same words would never run */
+	for (const struct ctl_cmd *c = l->cmds; c->words; c++) {
+		ASSERT(c->fn != NULL && c->help != NULL && c->max_args >= 0);
+		ASSERT(c->words[strspn(c->words, ctl_blanks)] != '\0');
+		for (const struct ctl_cmd_list *o = ctl_cmds; o; o = o->next)
+			for (const struct ctl_cmd *d = o->cmds; d->words; d++)
+				BUG_ON(same_words(c->words, d->words));
+	}
+	l->next = ctl_cmds;
+	ctl_cmds = l;
+}
 
-	for (px = proxies_list; px; px = px->next) {
-		CHECK_OBJ(px, PX_MAGIC);
-		if (px->cap & PX_CAP_FE)
-			show_rows(out, "fe", px->id, NULL, &ctr_px_family, CTR_FE, px, px->ctr);
-		if (!(px->cap & PX_CAP_BE))
-			continue;
-		show_rows(out, "be", px->id, NULL, &ctr_px_family, CTR_BE, px, px->ctr);
-		for (srv = px->srv; srv; srv = srv->next) {
-			CHECK_OBJ(srv, SRV_MAGIC);
-			show_rows(out, "srv", px->id, srv->id, &ctr_srv_family, 0, srv, srv->ctr);
+const struct ctl_cmd_list *ctl_commands(void)
+{
+	return ctl_cmds;
+}
+
+/* How many words of <w> (<n> of them) the words of <cmd> cover, or 0 when
+ * they are not a prefix of <w>. */
+static int cmd_match(const struct ctl_cmd *cmd, char **w, int n)
+{
+	const char *p = cmd->words;
+	int i;
+
+	for (i = 0;; i++) {
+		size_t len;
+
+		p += strspn(p, ctl_blanks);
+		len = strcspn(p, ctl_blanks);
+		if (!len)
+			return i;
+		if (i == n || strlen(w[i]) != len || memcmp(w[i], p, len) != 0)
+			return 0;
+		p += len;
+	}
+}
+
+/* The command that covers most of <w>; *used gets its number of words. */
+static const struct ctl_cmd *cmd_find(char **w, int n, int *used)
+{
+	const struct ctl_cmd *best = NULL;
+
+	*used = 0;
+	for (const struct ctl_cmd_list *l = ctl_cmds; l; l = l->next)
+		for (const struct ctl_cmd *c = l->cmds; c->words; c++) {
+			int m = cmd_match(c, w, n);
+
+			if (m > *used) {
+				*used = m;
+				best = c;
+			}
 		}
-	}
-	fputc('\n', out);
+	return best;
 }
 
-static struct timespec ctl_started_at;
+/* ---- commands of the socket itself ------------------------------------------ */
 
-static void show_info(FILE *out)
+static int cmd_cmp(const void *a, const void *b)
 {
-	const struct proxy *px;
-	struct timespec now;
-	uint64_t cur = 0;
+	const struct ctl_cmd *const *x = a, *const *y = b;
 
-	for (px = proxies_list; px; px = px->next)
-		if (px->cap & PX_CAP_FE)
-			cur += px_cur_conns(px);
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	fprintf(out, "pid %d\n", (int)getpid());
-	fprintf(out, "nbthread %d\n", global.nbthread);
-	fprintf(out, "uptime_sec %lld\n", (long long)(now.tv_sec - ctl_started_at.tv_sec));
-	fprintf(out, "curr_conns %" PRIu64 "\n", cur);
-	fprintf(out, "maxconn %u\n", global.maxconn);
-	fprintf(out, "version %s\n", SLUICE_VERSION);
-	buf_dump_info(out);
-	fputc('\n', out);
+	return strcmp((*x)->words, (*y)->words);
 }
 
-static void show_help(FILE *out)
+/* "help": the registry, sorted, the words in one column. */
+static int ctl_help(struct ctl_ctx *ctx, int argc, char **args, FILE *out)
 {
+	const struct ctl_cmd **all;
+	size_t n = 0, i;
+	int width = 0;
+
+	for (const struct ctl_cmd_list *l = ctl_cmds; l; l = l->next)
+		for (const struct ctl_cmd *c = l->cmds; c->words; c++)
+			n++;
+	all = calloc(n ? n : 1, sizeof(*all));
+	if (!all)
+		return 0;
+	n = 0;
+	for (const struct ctl_cmd_list *l = ctl_cmds; l; l = l->next)
+		for (const struct ctl_cmd *c = l->cmds; c->words; c++) {
+			all[n++] = c;
+			if ((int)strlen(c->words) > width)
+				width = (int)strlen(c->words);
+		}
+	qsort(all, n, sizeof(*all), cmd_cmp);
 	fputs("A connection runs one line of commands separated by ';' and closes,\n"
-	      "unless 'prompt' made it interactive. Every answer ends with an empty line.\n"
-	      "  help        this list\n"
-	      "  prompt      toggle interactive mode (several lines per connection)\n"
-	      "  show info   process information, one KEY VALUE per line\n"
-	      "  show stat   frontend, backend and server counters, one KEY VALUE per line\n"
-	      "  show pools  memory pools: object size, allocated, used, cached, failures\n"
-	      "  show servers state  one line per server: state, effective weight, last check\n"
-	      "  quit        close this connection\n"
-	      "\n", out);
+	      "unless 'prompt' made it interactive. Every answer ends with an empty line.\n", out);
+	for (i = 0; i < n; i++)
+		fprintf(out, "  %-*s  %s\n", width, all[i]->words, all[i]->help);
+	free(all);
+	return 0;
 }
+
+static int ctl_prompt(struct ctl_ctx *ctx, int argc, char **args, FILE *out)
+{
+	ctx->interactive = !ctx->interactive;
+	return 0;
+}
+
+static int ctl_quit(struct ctl_ctx *ctx, int argc, char **args, FILE *out)
+{
+	return -1;
+}
+
+static const struct ctl_cmd ctl_own_cmds[] = {
+	{ "help",   "this list", 0, 0, ctl_help },
+	{ "prompt", "toggle interactive mode (several lines per connection)", 0,
+	  CTL_CMD_NO_ANSWER, ctl_prompt },
+	{ "quit",   "close this connection", 0, CTL_CMD_NO_ANSWER, ctl_quit },
+	CTL_CMD_END
+};
+CTL_REGISTER_COMMANDS(ctl_own_cmds);
+
+/* ---- dispatch --------------------------------------------------------------- */
 
 /* Echoes a command back in an error message: printable ASCII only, bounded. */
 static void put_sanitized(FILE *out, const char *s, size_t len)
@@ -156,59 +205,50 @@ static void put_sanitized(FILE *out, const char *s, size_t len)
 
 /* Runs one command (NUL-terminated) and appends its answer to <out>. Words
  * are separated by blanks. Returns 0 when the connection must be closed. */
-static int ctl_exec_one(char *line, FILE *out, int *interactive)
+static int ctl_exec_one(struct ctl_ctx *ctx, char *line, FILE *out)
 {
-	static const char blanks[] = " \t\r";
 	char words[CTL_LINE_MAX + 1];
-	char *w[3] = { NULL, NULL, NULL };
+	char *w[CTL_MAX_WORDS + 1];
+	const struct ctl_cmd *cmd = NULL;
 	char *p, *save = NULL;
 	size_t len;
-	int n = 0;
+	int n = 0, used = 0, ret;
 
-	line += strspn(line, blanks);
+	line += strspn(line, ctl_blanks);
 	len = strlen(line);
-	while (len && strchr(blanks, line[len - 1]))
+	while (len && strchr(ctl_blanks, line[len - 1]))
 		len--;
 	if (!len)
 		return 1;                          /* blank: no answer */
 	line[len] = '\0';
+	if (len >= sizeof(words))
+		goto unknown;                      /* longer than any line we accept */
 
 	memcpy(words, line, len + 1);          /* strtok_r cuts its input */
-	for (p = words; n < 3 && (w[n] = strtok_r(p, blanks, &save)) != NULL; p = NULL)
+	for (p = words; n <= CTL_MAX_WORDS && (w[n] = strtok_r(p, ctl_blanks, &save)) != NULL;
+	     p = NULL)
 		n++;
-	if (n == 1 && strcmp(w[0], "quit") == 0)
-		return 0;
-	if (n == 1 && strcmp(w[0], "prompt") == 0)
-		*interactive = !*interactive;
-	else if (n == 1 && strcmp(w[0], "help") == 0)
-		show_help(out);
-	else if (n == 2 && strcmp(w[0], "show") == 0 && strcmp(w[1], "stat") == 0)
-		show_stat(out);
-	else if (n == 2 && strcmp(w[0], "show") == 0 && strcmp(w[1], "info") == 0)
-		show_info(out);
-	else if (n == 3 && strcmp(w[0], "show") == 0 && strcmp(w[1], "servers") == 0 &&
-		 strcmp(w[2], "state") == 0)
-		check_show_servers(out);
-	else if (n == 2 && strcmp(w[0], "show") == 0 && strcmp(w[1], "pools") == 0) {
-		pool_dump_stats(out);
+	if (n <= CTL_MAX_WORDS)
+		cmd = cmd_find(w, n, &used);
+	if (!cmd || n - used > cmd->max_args)
+		goto unknown;
+	ret = cmd->fn(ctx, n - used, w + used, out);
+	if (!(cmd->flags & CTL_CMD_NO_ANSWER))
 		fputc('\n', out);
-	}
-	else {
-		fputs("Unknown command '", out);
-		put_sanitized(out, line, len);
-		fputs("'. Try 'help'.\n\n", out);
-	}
+	return ret < 0 ? 0 : 1;
+unknown:
+	fputs("Unknown command '", out);
+	put_sanitized(out, line, len);
+	fputs("'. Try 'help'.\n\n", out);
 	return 1;
 }
 
-/* Runs a command line: commands separated by ';', as HAProxy's CLI does.
- * Returns 0 when the connection must be closed. */
-static int ctl_exec(char *line, FILE *out, int *interactive)
+int ctl_exec(struct ctl_ctx *ctx, char *line, FILE *out)
 {
 	char *save = NULL, *cmd;
 
 	for (cmd = strtok_r(line, ";", &save); cmd; cmd = strtok_r(NULL, ";", &save))
-		if (!ctl_exec_one(cmd, out, interactive))
+		if (!ctl_exec_one(ctx, cmd, out))
 			return 0;
 	return 1;
 }
@@ -280,7 +320,8 @@ static void ctl_serve(int cfd)
 {
 	char buf[CTL_LINE_MAX + 1];
 	size_t len = 0;
-	int ncmds = 0, eof = 0, interactive = 0;
+	struct ctl_ctx ctx = { .interactive = 0 };
+	int ncmds = 0, eof = 0;
 
 	for (;;) {
 		char *nl, *line;
@@ -301,7 +342,7 @@ static void ctl_serve(int cfd)
 			out = open_memstream(&ans, &anslen);
 			if (!out)
 				return;
-			keep = ctl_exec(line, out, &interactive);
+			keep = ctl_exec(&ctx, line, out);
 			if (fclose(out) != 0) {
 				free(ans);
 				return;
@@ -309,7 +350,7 @@ static void ctl_serve(int cfd)
 			if (anslen && ctl_send(cfd, ans, anslen) < 0)
 				keep = 0;
 			free(ans);
-			if (!keep || !interactive)
+			if (!keep || !ctx.interactive)
 				return;
 			memmove(buf, buf + used, len - used);
 			len -= used;
@@ -470,7 +511,7 @@ fail:
 
 int ctl_start(void)
 {
-	const char *path = global.stats_socket;
+	const char *path = ctl_settings.socket;
 	sigset_t all, old;
 	mode_t mode;
 	int err;
@@ -488,7 +529,7 @@ int ctl_start(void)
 		fprintf(stderr, "sluice: stats socket: out of memory\n");
 		return -1;
 	}
-	mode = global.stats_socket_mode ? (mode_t)(global.stats_socket_mode & 07777) : 0600;
+	mode = ctl_settings.mode ? (mode_t)(ctl_settings.mode & 07777) : 0600;
 	ctl.fd = ctl_bind(path, mode);
 	if (ctl.fd < 0)
 		goto fail;
@@ -497,7 +538,6 @@ int ctl_start(void)
 		fprintf(stderr, "sluice: stats socket: eventfd: %s\n", strerror(errno));
 		goto fail_unlink;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &ctl_started_at);
 
 	/* the thread inherits the workers' mask: signals sent to the process
 	 * stay with the threads that handle them */
@@ -550,12 +590,10 @@ void ctl_stop(void)
 	ctl.path = NULL;
 }
 
-/* ---- reference -------------------------------------------------------------- */
-
-void ctl_dump_counter_docs(FILE *f)
+static int ctl_stop_hook(void)
 {
-	ctr_dump_docs(f);
-	fputs("\n\"show info\" reports: pid, nbthread, uptime_sec, curr_conns (client\n"
-	      "connections open on all frontends), maxconn (as in force: lowered at start\n"
-	      "when the file descriptor limit is too low for the configured one), version.\n", f);
+	ctl_stop();
+	return 0;
 }
+INIT_REGISTER(ctl_start, INIT_START, INIT_ORDER_CTL, ctl_start);
+INIT_REGISTER(ctl_stop, INIT_STOP, INIT_ORDER_CTL, ctl_stop_hook);

@@ -4,6 +4,11 @@
 
 #include "http/msg-t.h"
 
+/* The limits set by tune.http.max-reqline, max-head and maxhdr in the
+ * global section (h1_cfg.c): final once the configuration is checked, then
+ * read by every thread. */
+extern struct h1_limits h1_settings;
+
 /* Parse a request head from buf[0..len). The message's hdrs/max_hdrs must be
  * set by the caller. Returns the head length (>0) when the whole head up to
  * and including the empty line is present and valid, 0 when more bytes are

@@ -102,9 +102,9 @@ struct http_reply *http_reply_from_file(struct cfg_ctx *ctx, const char *path, s
 		r->flags |= HTTP_REPLY_F_EMPTY;
 		return r;
 	}
-	m.max_hdrs = global.h1.max_hdrs ? global.h1.max_hdrs : HTTP_MAX_HDR_DEFAULT;
+	m.max_hdrs = h1_settings.max_hdrs ? h1_settings.max_hdrs : HTTP_MAX_HDR_DEFAULT;
 	m.hdrs = cfg_calloc(m.max_hdrs, sizeof(*m.hdrs));
-	hl = h1_parse_rsp(data, len, &m, &global.h1);
+	hl = h1_parse_rsp(data, len, &m, &h1_settings);
 	if (hl <= 0 || m.status < 200) {
 		free(m.hdrs);
 		return cfg_alert(ctx, "'errorfile': '%s' is not a valid HTTP response (%s)", path,

@@ -32,6 +32,7 @@
 #include "core/global-t.h"
 #include "core/task.h"
 #include "core/thread.h"
+#include "ctl/ctl.h"
 #include "http/h1.h"
 #include "lb/check.h"
 #include "lb/lb.h"
@@ -674,7 +675,9 @@ static const char *state_word(const struct server *srv)
 	return "?";
 }
 
-void check_show_servers(FILE *out)
+/* The lines of "show servers state", without the empty line that ends the
+ * answer (the socket adds it). */
+static void show_servers_lines(FILE *out)
 {
 	fputs("# backend/server state eweight check_status health\n", out);
 	for (const struct proxy *px = proxies_list; px; px = px->next) {
@@ -694,5 +697,23 @@ void check_show_servers(FILE *out)
 				__atomic_load_n(&srv->eweight, __ATOMIC_RELAXED), st, health);
 		}
 	}
+}
+
+void check_show_servers(FILE *out)
+{
+	show_servers_lines(out);
 	fputc('\n', out);
 }
+
+static int check_show_servers_cmd(struct ctl_ctx *ctx, int argc, char **args, FILE *out)
+{
+	show_servers_lines(out);
+	return 0;
+}
+
+static const struct ctl_cmd check_cmds[] = {
+	{ "show servers state", "one line per server: state, effective weight, last check",
+	  0, 0, check_show_servers_cmd },
+	CTL_CMD_END
+};
+CTL_REGISTER_COMMANDS(check_cmds);

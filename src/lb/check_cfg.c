@@ -500,8 +500,8 @@ static int opt_allbackups(struct cfg_ctx *ctx, int argc, char **args)
 }
 
 static const struct cfg_opt_kw check_opts[] = {
-	{ "httpchk",    opt_httpchk },
-	{ "allbackups", opt_allbackups },
+	{ "httpchk",    "option httpchk [<method> <uri> [<version>]] | [<uri>]", opt_httpchk },
+	{ "allbackups", "option allbackups", opt_allbackups },
 	{ 0 }
 };
 CFG_REGISTER_OPTIONS(check_opts);

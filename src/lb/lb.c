@@ -12,6 +12,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/init.h"
 #include "lb/lb.h"
 #include "lb/server-t.h"
 
@@ -268,3 +269,5 @@ void lb_conf_free(struct lb_conf *c)
 	c->param = NULL;
 	c->param_len = 0;
 }
+
+INIT_REGISTER(lb, INIT_PREPARE, INIT_ORDER_LB, lb_init_all);

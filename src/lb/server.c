@@ -34,6 +34,7 @@
 #include "core/thread.h"
 #include "core/clock.h"
 #include "proxy/proxy-t.h"
+#include "shm/counters.h"
 
 #define PURGE_BATCHES 5
 
@@ -351,3 +352,64 @@ __attribute__((constructor)) static void srv_register(void)
 {
 	thread_register_hook(&srv_hook);
 }
+
+/* ---- counters ----------------------------------------------------------------
+ * One block per server, a row per worker thread (srv->ctr), after its
+ * backend's block (the "proxy" group, proxy/proxy.c). */
+
+uint64_t ctr_live_srv_idle(const void *obj)
+{
+	const struct server *srv = obj;
+	uint64_t v = 0;
+
+	for (int t = 0; t < MAX_THREADS; t++)
+		v += __atomic_load_n(&srv->nb_idle[t], __ATOMIC_RELAXED);
+	return v;
+}
+
+static int srv_ctr_each(void *parent, int (*cb)(void *obj, void *arg), void *arg)
+{
+	struct proxy *px = parent;
+	int ret = 0;
+
+	for (struct server *srv = px->srv; srv && !ret; srv = srv->next) {
+		CHECK_OBJ(srv, SRV_MAGIC);
+		ret = cb(srv, arg);
+	}
+	return ret;
+}
+
+static const char *srv_ctr_name_of(const void *obj, char *ident, size_t size, unsigned *sides)
+{
+	const struct server *srv = obj;
+
+	snprintf(ident, size, "%s/%s", srv->be ? srv->be->id : "?", srv->id);
+	return "server";
+}
+
+static void *srv_ctr_get_rows(const void *obj)
+{
+	return ((const struct server *)obj)->ctr;
+}
+
+static void srv_ctr_set_rows(void *obj, void *rows)
+{
+	((struct server *)obj)->ctr = rows;
+}
+
+/* "srv.<backend>.<server>" */
+static int srv_ctr_stat_key(const void *obj, unsigned side, char *buf, size_t size)
+{
+	const struct server *srv = obj;
+
+	return snprintf(buf, size, "srv.%s.%s", srv->be ? srv->be->id : "?", srv->id);
+}
+
+static const struct ctr_group srv_ctr_group = {
+	.name = "server", .fam = &ctr_srv_family, .parent = "proxy",
+	.flags = CTR_GRP_PER_THREAD,
+	.each = srv_ctr_each, .name_of = srv_ctr_name_of,
+	.get_rows = srv_ctr_get_rows, .set_rows = srv_ctr_set_rows,
+	.stat_key = srv_ctr_stat_key,
+};
+CTR_REGISTER_GROUP(srv_ctr_group);

@@ -192,7 +192,7 @@ static int opt_redispatch(struct cfg_ctx *ctx, int argc, char **args)
 }
 
 static const struct cfg_opt_kw lb_opts[] = {
-	{ "redispatch", opt_redispatch },
+	{ "redispatch", "option redispatch", opt_redispatch },
 	{ 0 }
 };
 CFG_REGISTER_OPTIONS(lb_opts);

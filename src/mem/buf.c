@@ -22,6 +22,7 @@
 #include "core/thread.h"
 #include "core/clock.h"
 #include "cfg/cfg.h"
+#include "core/init.h"
 
 struct pool_head *pool_buffer;
 unsigned buf_limit, buf_reserve = 2, buf_used, buf_nb_waiters;
@@ -300,3 +301,10 @@ static const struct cfg_kw buf_kws[] = {
 CFG_REGISTER_KEYWORDS(buf_kws);
 CFG_REGISTER_POSTPARSER(buffers, CFG_POST_GLOBAL, buf_check);
 CFG_REGISTER_DEINIT(buffers, buf_cfg_deinit);
+
+static int buf_init_hook(void)
+{
+	buf_pool_init();
+	return 0;
+}
+INIT_REGISTER(buffers, INIT_PREPARE, INIT_ORDER_BUFFERS, buf_init_hook);

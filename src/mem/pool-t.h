@@ -11,6 +11,8 @@
 
 #define POOL_MAGIC 0x504f4f4cU
 
+struct pool_counters;
+
 /* Debugging modes, chosen at start (-dM, "pool-debug"); each one is
  * independent. pool_dbg.c has their table, names and help lines. */
 #define POOL_DBG_POISON       0x0001  /* fill with a byte on allocation */
@@ -82,6 +84,9 @@ struct pool_head {
 	struct pool_item *shared;
 	unsigned shared_count, shared_max;
 	struct pool_head *next;      /* all pools */
+	/* its block in the shared memory (shm/counters-tbl.h), refreshed by
+	 * thread 0 every second; NULL until the counters are allocated */
+	struct pool_counters *ctr;
 	struct pool_cache cache[MAX_THREADS];
 };
 

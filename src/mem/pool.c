@@ -52,6 +52,8 @@
 #include "mem/pool.h"
 #include "mem/pool_dbg.h"
 #include "core/thread.h"
+#include "ctl/ctl.h"
+#include "shm/counters.h"
 
 #define POOL_SHARED_BYTES        (1024 * 1024)   /* shared cache bound per pool */
 #define POOL_REFILL_MAX          64              /* objects per refill */
@@ -392,6 +394,83 @@ void pool_dump_stats(FILE *f)
 			(long long)used, cached, (unsigned long long)failed);
 	}
 }
+
+/* ---- counters: a block per pool, with one row, refreshed every second ---- */
+
+static int pool_ctr_each(void *parent, int (*cb)(void *obj, void *arg), void *arg)
+{
+	int ret = 0;
+
+	for (struct pool_head *ph = pools_list; ph && !ret; ph = ph->next)
+		ret = cb(ph, arg);
+	return ret;
+}
+
+static const char *pool_ctr_name_of(const void *obj, char *ident, size_t size, unsigned *sides)
+{
+	const struct pool_head *ph = obj;
+
+	snprintf(ident, size, "%s", ph->name ? ph->name : "?");
+	return "pool";
+}
+
+static void *pool_ctr_get_rows(const void *obj)
+{
+	return ((const struct pool_head *)obj)->ctr;
+}
+
+static void pool_ctr_set_rows(void *obj, void *rows)
+{
+	((struct pool_head *)obj)->ctr = rows;
+}
+
+static void st64(uint64_t *p, uint64_t v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELAXED);
+}
+
+/* The figures of "show pools", summed over the threads' caches. */
+static void pool_ctr_refresh(const void *obj, void *rows)
+{
+	const struct pool_head *ph = obj;
+	struct pool_counters *c = rows;
+	uint64_t used = 0, cached, failed = 0;
+
+	cached = __atomic_load_n(&ph->shared_count, __ATOMIC_RELAXED);
+	for (int t = 0; t < MAX_THREADS; t++) {
+		used += __atomic_load_n(&ph->cache[t].used, __ATOMIC_RELAXED);
+		cached += __atomic_load_n(&ph->cache[t].count, __ATOMIC_RELAXED);
+		failed += __atomic_load_n(&ph->cache[t].failed, __ATOMIC_RELAXED);
+	}
+	st64(&c->obj_size, ph->size);
+	st64(&c->allocated, __atomic_load_n(&ph->allocated, __ATOMIC_RELAXED));
+	st64(&c->used, used);
+	st64(&c->cached, cached);
+	st64(&c->failures, failed);
+}
+
+/* Late: pools may be created after the counters are allocated. */
+static const struct ctr_group pool_ctr_group = {
+	.name = "pool", .fam = &ctr_pool_family, .order = CTR_ORDER_POOL,
+	.flags = CTR_GRP_LATE,
+	.each = pool_ctr_each, .name_of = pool_ctr_name_of,
+	.get_rows = pool_ctr_get_rows, .set_rows = pool_ctr_set_rows,
+	.refresh = pool_ctr_refresh,
+};
+CTR_REGISTER_GROUP(pool_ctr_group);
+
+static int pool_show(struct ctl_ctx *ctx, int argc, char **args, FILE *out)
+{
+	pool_dump_stats(out);
+	return 0;
+}
+
+static const struct ctl_cmd pool_cmds[] = {
+	{ "show pools", "memory pools: object size, allocated, used, cached, failures",
+	  0, 0, pool_show },
+	CTL_CMD_END
+};
+CTL_REGISTER_COMMANDS(pool_cmds);
 
 /* SIGQUIT: the pools' figures on stderr, as HAProxy dumps its pools. */
 static void pool_turn(void)

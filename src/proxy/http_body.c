@@ -37,7 +37,7 @@ long http_body_move(struct buffer *in, struct buffer *out, struct buf_wait *w,
 		while (used < in->data && probe.state != H1_CHK_DONE) {
 			size_t doff, dlen;
 			long r = h1_chunk_step(&probe, b_head(in) + used, in->data - used,
-					       &doff, &dlen, &global.h1);
+					       &doff, &dlen, &h1_settings);
 
 			if (r <= 0)
 				break;
@@ -81,7 +81,7 @@ long http_body_move(struct buffer *in, struct buffer *out, struct buf_wait *w,
 
 		while (used < avail && chk->state != H1_CHK_DONE) {
 			size_t doff, dlen;
-			long r = h1_chunk_step(chk, b_head(in) + used, avail - used, &doff, &dlen, &global.h1);
+			long r = h1_chunk_step(chk, b_head(in) + used, avail - used, &doff, &dlen, &h1_settings);
 
 			if (r < 0)
 				return -1;

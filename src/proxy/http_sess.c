@@ -381,7 +381,7 @@ static void msg_init(struct http_msg *m)
 {
 	memset(m, 0, sizeof(*m));
 	m->hdrs = hdr_tab;
-	m->max_hdrs = global.h1.max_hdrs;
+	m->max_hdrs = h1_settings.max_hdrs;
 }
 
 /* Whether the request is for the frontend's monitor-uri: the path when the
@@ -548,7 +548,7 @@ static int strm_retry(struct stream *st)
 	conn_free(&st->srvc);
 	st->reuse_retried = 1;
 	msg_init(&m);
-	r = h1_parse_req(b_head(&s->ibuf), s->ibuf.data, &m, &global.h1);
+	r = h1_parse_req(b_head(&s->ibuf), s->ibuf.data, &m, &h1_settings);
 	if (r != (int)st->req_head_len || strm_emit_req(st, &m) < 0)
 		return -1;
 	st->rsp_in.data = 0;
@@ -678,7 +678,7 @@ static int strm_rsp_head(struct stream *st)
 	int r;
 
 	msg_init(&m);
-	r = h1_parse_rsp(b_head(&st->rsp_in), st->rsp_in.data, &m, &global.h1);
+	r = h1_parse_rsp(b_head(&st->rsp_in), st->rsp_in.data, &m, &h1_settings);
 	if (r < 0) {
 		strm_srv_error(st, 502, h1_err_str(r));
 		return 1;
@@ -989,11 +989,11 @@ static int sess_head_ready(struct h1_sess *s, uint32_t fresh)
 	const char *p = b_head(&s->ibuf);
 	uint32_t len = s->ibuf.data;
 
-	if (len >= s->ibuf.size || (global.h1.max_head && len >= global.h1.max_head))
+	if (len >= s->ibuf.size || (h1_settings.max_head && len >= h1_settings.max_head))
 		return 1;
 	if (!(s->flags & SESS_F_RL_OK))
 		return memchr(p + len - fresh, '\n', fresh) != NULL ||
-		       (global.h1.max_reqline && len > global.h1.max_reqline);
+		       (h1_settings.max_reqline && len > h1_settings.max_reqline);
 	return h1_head_end(p, len, &s->scan) != 0;
 }
 
@@ -1056,7 +1056,7 @@ static int sess_head(struct h1_sess *s)
 	    (!fresh || !sess_head_ready(s, fresh)))
 		return progress;
 	msg_init(&m);
-	r = h1_parse_req(b_head(&s->ibuf), s->ibuf.data, &m, &global.h1);
+	r = h1_parse_req(b_head(&s->ibuf), s->ibuf.data, &m, &h1_settings);
 	if (r > 0) {
 		int ret = strm_start(s, &m, r);
 
@@ -1335,7 +1335,7 @@ static void http_sess_turn(void)
 
 static void http_sess_thread_init(void)
 {
-	hdr_tab = calloc(global.h1.max_hdrs ? global.h1.max_hdrs : HTTP_MAX_HDR_DEFAULT,
+	hdr_tab = calloc(h1_settings.max_hdrs ? h1_settings.max_hdrs : HTTP_MAX_HDR_DEFAULT,
 			 sizeof(*hdr_tab));
 	BUG_ON(!hdr_tab);
 }

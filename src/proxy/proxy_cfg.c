@@ -473,28 +473,24 @@ static int opt_httpclose(struct cfg_ctx *ctx, int argc, char **args)
 	return opt_http_mode(ctx, argc, args, PX_O_HTTPCLOSE);
 }
 
-static const struct {
-	const char *name;
-	int (*parse)(struct cfg_ctx *ctx, int argc, char **args);
-} option_kws[] = {
-	{ "forwardfor",        opt_forwardfor },
-	{ "http-keep-alive",   opt_http_keep_alive },
-	{ "http-server-close", opt_http_server_close },
-	{ "httpclose",         opt_httpclose },
+static const struct cfg_opt_kw px_opts[] = {
+	{ "forwardfor",        "option forwardfor [header <name>] [if-none]", opt_forwardfor },
+	{ "http-keep-alive",   "option http-keep-alive",   opt_http_keep_alive },
+	{ "http-server-close", "option http-server-close", opt_http_server_close },
+	{ "httpclose",         "option httpclose",         opt_httpclose },
+	{ 0 }
 };
+CFG_REGISTER_OPTIONS(px_opts);
 
+/* "option NAME": the option registered under that name (cfg.h), from any
+ * room. */
 static int kw_option(struct cfg_ctx *ctx, int argc, char **args)
 {
-	size_t i;
+	const struct cfg_opt_kw *k;
 
 	if (argc < 2)
 		return cfg_alert(ctx, "'%soption': missing option name (expected '%soption <name>')",
 				 ctx->neg ? "no " : "", ctx->neg ? "no " : "");
-	const struct cfg_opt_kw *k;
-
-	for (i = 0; i < ARRAY_SIZE(option_kws); i++)
-		if (strcmp(option_kws[i].name, args[1]) == 0)
-			return option_kws[i].parse(ctx, argc, args);
 	k = cfg_find_option(args[1]);
 	if (k)
 		return k->parse(ctx, argc, args);
@@ -513,7 +509,7 @@ static const struct cfg_kw proxy_kws[] = {
 	                     "timeout check|client|client-fin|connect|http-keep-alive|http-request|queue|server|server-fin|tunnel <time>",
 	                     kw_timeout },
 	{ "option",          CFG_SEC_PROXIES, 0, CFG_KW_NEG,
-	                     "option forwardfor [header <name>] [if-none] | http-keep-alive | http-server-close | httpclose",
+	                     "option <name> [<arguments>]",
 	                     kw_option },
 	CFG_KW_END
 };

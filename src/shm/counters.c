@@ -1,15 +1,25 @@
 /* counters.c: the counters blocks in the shared memory.
  *
+ * The objects that have counters (proxies, servers, worker threads, pools)
+ * belong to other rooms, which register each kind as a counter group
+ * (struct ctr_group, shm/counters.h): this file walks the groups and
+ * manages the blocks, their descriptions and the refresh, knowing nothing
+ * of the objects themselves. The worker threads' group is this room's own
+ * (their rows are where every room counts thread events).
+ *
  * Lifecycle:
- *   before shm_counters_alloc()  proxies and servers have no counters
- *                  (ctr NULL: the configuration code and the parsers' tests
- *                  never count); threads count into private rows;
- *   shm_counters_alloc()  one block per proxy, server, thread and pool, with
- *                  global.nbthread rows for proxies and servers; ->ctr and
- *                  thr_ctrs[] point into the segment from then on;
+ *   before shm_counters_alloc()  objects have no counters (rows NULL: the
+ *                  configuration code and the parsers' tests never count);
+ *                  threads count into private rows;
+ *   shm_counters_alloc()  one block per object of every group, in the
+ *                  groups' order, with global.nbthread rows for the
+ *                  CTR_GRP_PER_THREAD groups; objects point into the
+ *                  segment from then on (set_rows);
  *   running        each thread writes its own row without atomics; thread
- *                  0 copies live gauges and pool figures every second;
- *   ctr_*_attach/detach  blocks of objects added or removed at run time;
+ *                  0 copies live gauges and the groups' refreshed figures
+ *                  every second, and gives a block to the new objects of
+ *                  CTR_GRP_LATE groups;
+ *   ctr_attach/ctr_detach  blocks of objects added or removed at run time;
  *   ctr_reset()    (shm_close) back to the state before allocation.
  *
  * A block is written completely (head, field descriptions) while the
@@ -23,10 +33,9 @@
 #include "core/clock.h"
 #include "core/compiler.h"
 #include "core/global-t.h"
+#include "core/init.h"
 #include "core/thread.h"
-#include "lb/server-t.h"
-#include "mem/pool.h"
-#include "proxy/proxy-t.h"
+#include "ctl/ctl.h"
 #include "shm/counters.h"
 #include "shm/shm.h"
 
@@ -109,35 +118,30 @@ int ctr_check_tables(void)
 	return 0;
 }
 
-/* ------------------------------------------------------------ live gauges */
-
-uint64_t ctr_live_px_cur_conns(const void *obj)
-{
-	const struct proxy *px = obj;
-
-	return __atomic_load_n(&px->feconn, __ATOMIC_RELAXED);
-}
-
-uint64_t ctr_live_srv_idle(const void *obj)
-{
-	const struct server *srv = obj;
-	uint64_t v = 0;
-
-	for (int t = 0; t < MAX_THREADS; t++)
-		v += __atomic_load_n(&srv->nb_idle[t], __ATOMIC_RELAXED);
-	return v;
-}
+/* ---------------------------------------------------------------- values */
 
 static uint64_t ld64(const uint64_t *p)
 {
 	return __atomic_load_n(p, __ATOMIC_RELAXED);
 }
 
-static unsigned ctr_rows;            /* rows of proxy and server blocks */
+static void st64(uint64_t *p, uint64_t v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELAXED);
+}
+
+static unsigned ctr_rows;            /* rows of per-thread blocks; 0: not allocated */
 
 unsigned ctr_nb_rows(void)
 {
 	return ctr_rows;
+}
+
+/* global.nbthread as the blocks count it (0 means one row). */
+static unsigned ctr_threads(void)
+{
+	return global.nbthread >= 1 && global.nbthread <= MAX_THREADS ?
+		(unsigned)global.nbthread : 1;
 }
 
 uint64_t ctr_value(const struct ctr_family *fam, const struct ctr_desc *d,
@@ -157,16 +161,76 @@ uint64_t ctr_value(const struct ctr_family *fam, const struct ctr_desc *d,
 	return v;
 }
 
-/* ----------------------------------------------------------------- blocks */
+/* ---------------------------------------------------------------- groups */
 
-static struct thr_counters thr_private[MAX_THREADS];
-struct thr_counters *thr_ctrs[MAX_THREADS];
+static struct ctr_group_list *groups;         /* by increasing order */
 
-__attribute__((constructor)) static void thr_ctrs_init(void)
+void ctr_register_group(struct ctr_group_list *gl)
 {
-	for (int t = 0; t < MAX_THREADS; t++)
-		thr_ctrs[t] = &thr_private[t];
+	const struct ctr_group *g = gl->grp;
+	struct ctr_group_list **p = &groups;
+
+	ASSERT(g->name && g->fam && g->each && g->name_of && g->get_rows && g->set_rows);
+	for (const struct ctr_group_list *o = groups; o; o = o->next)
+		BUG_ON(strcmp(o->grp->name, g->name) == 0);
+	while (*p && (*p)->grp->order <= g->order)
+		p = &(*p)->next;
+	gl->next = *p;
+	*p = gl;
 }
+
+const struct ctr_group *ctr_group_find(const char *name)
+{
+	for (const struct ctr_group_list *l = groups; l; l = l->next)
+		if (strcmp(l->grp->name, name) == 0)
+			return l->grp;
+	return NULL;
+}
+
+/* What to do with each object of the walk; returns 0 to go on. */
+typedef int (ctr_visit_f)(const struct ctr_group *g, void *obj, void *arg);
+
+struct walk {
+	const struct ctr_group *g;
+	ctr_visit_f *visit;
+	void *arg;
+};
+
+static int walk_group(const struct ctr_group *g, void *parent, ctr_visit_f *visit, void *arg);
+
+/* One object: itself, then the objects of the child groups under it. */
+static int walk_obj(void *obj, void *arg)
+{
+	const struct walk *w = arg;
+	int ret = w->visit(w->g, obj, w->arg);
+
+	for (const struct ctr_group_list *l = groups; l && !ret; l = l->next)
+		if (l->grp->parent && strcmp(l->grp->parent, w->g->name) == 0)
+			ret = walk_group(l->grp, obj, w->visit, w->arg);
+	return ret;
+}
+
+static int walk_group(const struct ctr_group *g, void *parent, ctr_visit_f *visit, void *arg)
+{
+	struct walk w = { g, visit, arg };
+
+	return g->each(parent, walk_obj, &w);
+}
+
+/* Visits every object of every group: the top-level groups in their order,
+ * each object followed by its children. Stops at the first visit that does
+ * not return 0 and returns that. */
+static int ctr_walk(ctr_visit_f *visit, void *arg)
+{
+	int ret = 0;
+
+	for (const struct ctr_group_list *l = groups; l && !ret; l = l->next)
+		if (!l->grp->parent)
+			ret = walk_group(l->grp, NULL, visit, arg);
+	return ret;
+}
+
+/* ----------------------------------------------------------------- blocks */
 
 static uint64_t values_off(const struct ctr_family *fam)
 {
@@ -233,141 +297,157 @@ static void block_free(const struct ctr_family *fam, void *rows)
 		shm_section_free((struct shm_section *)((char *)rows - values_off(fam)) - 1);
 }
 
-static const char *px_type(const struct proxy *px, unsigned *side)
+static unsigned grp_rows(const struct ctr_group *g, unsigned nbthread)
 {
-	*side = px->cap & PX_CAP_FE ? CTR_FE : CTR_BE;
-	if ((px->cap & (PX_CAP_FE | PX_CAP_BE)) == (PX_CAP_FE | PX_CAP_BE))
-		return "listen";
-	return px->cap & PX_CAP_FE ? "frontend" : "backend";
+	return g->flags & CTR_GRP_PER_THREAD ? nbthread : 1;
+}
+
+/* Gives <obj> a block of its own. The rows it had (the private rows of a
+ * thread) are copied in: what was counted before is kept. <quiet>: no
+ * alert when the segment is full. */
+static int grp_attach(const struct ctr_group *g, void *obj, int quiet)
+{
+	char ident[SHM_NAME_LEN];
+	unsigned sides = 0, rows;
+	const char *type;
+	void *r, *old;
+
+	if (!ctr_rows)
+		return -1;                      /* before shm_counters_alloc() */
+	type = g->name_of(obj, ident, sizeof(ident), &sides);
+	rows = grp_rows(g, ctr_rows);
+	/* a listen section's block has the frontend's docs for shared fields */
+	r = block_alloc(g->fam, type, ident, rows, sides & CTR_FE ? CTR_FE : sides);
+	if (!r) {
+		if (!quiet)
+			fprintf(stderr, "[ALERT] shared memory: no room left for the counters of "
+				"%s '%s' (file %s)\n", type, ident, shm_path() ? shm_path() : "none");
+		return -1;
+	}
+	old = g->get_rows(obj);
+	if (old)
+		memcpy(r, old, rows * g->fam->row_size);
+	g->set_rows(obj, r);
+	return 0;
+}
+
+int ctr_attach(const struct ctr_group *g, void *obj)
+{
+	return grp_attach(g, obj, 0);
+}
+
+void ctr_detach(const struct ctr_group *g, void *obj)
+{
+	block_free(g->fam, g->get_rows(obj));
+	g->set_rows(obj, NULL);
 }
 
 int ctr_proxy_attach(struct proxy *px)
 {
-	unsigned side;
-	const char *type = px_type(px, &side);
-
-	if (!ctr_rows)
-		return -1;                      /* before shm_counters_alloc() */
-	px->ctr = block_alloc(&ctr_px_family, type, px->id, ctr_rows, side);
-	if (!px->ctr) {
-		fprintf(stderr, "[ALERT] shared memory: no room left for the counters of %s '%s' "
-			"(file %s)\n", type, px->id, shm_path() ? shm_path() : "none");
-		return -1;
-	}
-	return 0;
+	return ctr_attach(ctr_group_find("proxy"), px);
 }
 
 void ctr_proxy_detach(struct proxy *px)
 {
-	block_free(&ctr_px_family, px->ctr);
-	px->ctr = NULL;
+	ctr_detach(ctr_group_find("proxy"), px);
 }
 
 int ctr_server_attach(struct server *srv)
 {
-	char ident[SHM_NAME_LEN];
-
-	if (!ctr_rows)
-		return -1;                      /* before shm_counters_alloc() */
-	snprintf(ident, sizeof(ident), "%s/%s", srv->be ? srv->be->id : "?", srv->id);
-	srv->ctr = block_alloc(&ctr_srv_family, "server", ident, ctr_rows, 0);
-	if (!srv->ctr) {
-		fprintf(stderr, "[ALERT] shared memory: no room left for the counters of server "
-			"'%s' (file %s)\n", ident, shm_path() ? shm_path() : "none");
-		return -1;
-	}
-	return 0;
+	return ctr_attach(ctr_group_find("server"), srv);
 }
 
 void ctr_server_detach(struct server *srv)
 {
-	block_free(&ctr_srv_family, srv->ctr);
-	srv->ctr = NULL;
+	ctr_detach(ctr_group_find("server"), srv);
 }
 
-/* ------------------------------------------------------------------ pools */
+/* ---------------------------------------------------------- worker threads
+ * Each worker thread counts into thr_ctrs[tid]: its block once allocated,
+ * a private row before (and after shm_close()). An object of this group
+ * is the slot &thr_ctrs[t]. */
 
-#define CTR_MAX_POOLS 128
+static struct thr_counters thr_private[MAX_THREADS];
+struct thr_counters *thr_ctrs[MAX_THREADS];
 
-static struct {
-	const struct pool_head *ph;
-	struct pool_counters *c;
-} pool_blocks[CTR_MAX_POOLS];
-static unsigned nb_pool_blocks;
-
-static struct pool_counters *pool_block(const struct pool_head *ph)
+__attribute__((constructor)) static void thr_ctrs_init(void)
 {
-	struct pool_counters *c;
-
-	for (unsigned i = 0; i < nb_pool_blocks; i++)
-		if (pool_blocks[i].ph == ph)
-			return pool_blocks[i].c;
-	if (nb_pool_blocks == CTR_MAX_POOLS)
-		return NULL;
-	c = block_alloc(&ctr_pool_family, "pool", ph->name ? ph->name : "?", 1, 0);
-	if (c) {
-		pool_blocks[nb_pool_blocks].ph = ph;
-		pool_blocks[nb_pool_blocks++].c = c;
-	}
-	return c;
+	for (int t = 0; t < MAX_THREADS; t++)
+		thr_ctrs[t] = &thr_private[t];
 }
 
-static void st64(uint64_t *p, uint64_t v)
+static int thr_each(void *parent, int (*cb)(void *obj, void *arg), void *arg)
 {
-	__atomic_store_n(p, v, __ATOMIC_RELAXED);
+	unsigned n = ctr_rows ? ctr_rows : ctr_threads();
+	int ret = 0;
+
+	for (unsigned t = 0; t < n && !ret; t++)
+		ret = cb(&thr_ctrs[t], arg);
+	return ret;
 }
 
-static void refresh_pools(void)
+static const char *thr_name_of(const void *obj, char *ident, size_t size, unsigned *sides)
 {
-	for (const struct pool_head *ph = pools_list; ph; ph = ph->next) {
-		struct pool_counters *c = pool_block(ph);
-		uint64_t used = 0, cached, failed = 0;
-
-		if (!c)
-			continue;
-		cached = __atomic_load_n(&ph->shared_count, __ATOMIC_RELAXED);
-		for (int t = 0; t < MAX_THREADS; t++) {
-			used += __atomic_load_n(&ph->cache[t].used, __ATOMIC_RELAXED);
-			cached += __atomic_load_n(&ph->cache[t].count, __ATOMIC_RELAXED);
-			failed += __atomic_load_n(&ph->cache[t].failed, __ATOMIC_RELAXED);
-		}
-		st64(&c->obj_size, ph->size);
-		st64(&c->allocated, __atomic_load_n(&ph->allocated, __ATOMIC_RELAXED));
-		st64(&c->used, used);
-		st64(&c->cached, cached);
-		st64(&c->failures, failed);
-	}
+	snprintf(ident, size, "%u", (unsigned)((struct thr_counters *const *)obj - thr_ctrs));
+	return "thread";
 }
+
+static void *thr_get_rows(const void *obj)
+{
+	return *(struct thr_counters *const *)obj;
+}
+
+static void thr_set_rows(void *obj, void *rows)
+{
+	struct thr_counters **slot = obj;
+
+	*slot = rows ? rows : &thr_private[slot - thr_ctrs];
+}
+
+static const struct ctr_group thr_group = {
+	.name = "thread", .fam = &ctr_thr_family, .order = CTR_ORDER_THREAD,
+	.each = thr_each, .name_of = thr_name_of,
+	.get_rows = thr_get_rows, .set_rows = thr_set_rows,
+};
+CTR_REGISTER_GROUP(thr_group);
 
 /* ---------------------------------------------------------------- refresh */
 
-static void refresh_rows(const struct ctr_family *fam, const void *obj, void *rows)
+static int refresh_obj(const struct ctr_group *g, void *obj, void *arg)
 {
+	void *rows = g->get_rows(obj);
+
+	if (!rows && (g->flags & CTR_GRP_LATE) && grp_attach(g, obj, 1) == 0)
+		rows = g->get_rows(obj);
 	if (!rows)
-		return;
-	for (unsigned i = 0; i < fam->nb; i++)
-		if (fam->desc[i].live)
-			st64((uint64_t *)((char *)rows + fam->desc[i].off),
-			     fam->desc[i].live(obj));
+		return 0;
+	for (unsigned i = 0; i < g->fam->nb; i++)
+		if (g->fam->desc[i].live)
+			st64((uint64_t *)((char *)rows + g->fam->desc[i].off),
+			     g->fam->desc[i].live(obj));
+	if (g->refresh)
+		g->refresh(obj, rows);
+	return 0;
 }
 
 void ctr_refresh(void)
 {
-	for (struct proxy *px = proxies_list; px; px = px->next) {
-		refresh_rows(&ctr_px_family, px, px->ctr);
-		for (struct server *srv = px->srv; srv; srv = srv->next)
-			refresh_rows(&ctr_srv_family, srv, srv->ctr);
-	}
-	refresh_pools();
+	if (ctr_rows)
+		ctr_walk(refresh_obj, NULL);
 }
 
 static uint64_t next_refresh;        /* thread 0's now_ms */
 
+/* Every turn of every worker: the loop's own figures (core/thread-t.h)
+ * join the thread's row, on the thread that counted them. */
 static void ctr_turn(void)
 {
 	struct thr_counters *tc = thr_ctr();
 
-	tc->loops++;
+	tc->loops += th->stats.loops;
+	tc->events += th->stats.events;
+	tc->tasks_run += th->stats.tasks_run;
+	memset(&th->stats, 0, sizeof(th->stats));
 	tc->conns_cur = th->nb_conns;
 	if (tid == 0 && now_ms >= next_refresh) {
 		next_refresh = now_ms + 1000;
@@ -379,56 +459,52 @@ static struct thread_hook ctr_hook = { .turn = ctr_turn };
 
 /* ------------------------------------------------------------- start-up */
 
+struct estimate {
+	unsigned rows;
+	uint64_t sum;
+};
+
+static int estimate_obj(const struct ctr_group *g, void *obj, void *arg)
+{
+	struct estimate *e = arg;
+
+	e->sum += block_space(g->fam, grp_rows(g, e->rows));
+	return 0;
+}
+
 uint64_t ctr_space_estimate(int nbthread)
 {
-	unsigned rows = nbthread >= 1 ? (unsigned)nbthread : 1, pools = 16;
-	uint64_t sum = 0;
+	struct estimate e = { nbthread >= 1 ? (unsigned)nbthread : 1, 0 };
 
-	for (const struct proxy *px = proxies_list; px; px = px->next) {
-		sum += block_space(&ctr_px_family, rows);
-		for (const struct server *srv = px->srv; srv; srv = srv->next)
-			sum += block_space(&ctr_srv_family, rows);
-	}
-	sum += rows * block_space(&ctr_thr_family, 1);
-	for (const struct pool_head *ph = pools_list; ph; ph = ph->next)
-		pools++;
-	sum += pools * block_space(&ctr_pool_family, 1);
+	ctr_walk(estimate_obj, &e);
+	/* room for the late objects of a group that has them */
+	for (const struct ctr_group_list *l = groups; l; l = l->next)
+		if (l->grp->flags & CTR_GRP_LATE)
+			e.sum += CTR_LATE_SPARE * block_space(l->grp->fam, grp_rows(l->grp, e.rows));
 	/* as much again for objects added while running, and a floor */
-	return 2 * sum + 512 * 1024;
+	return 2 * e.sum + 512 * 1024;
+}
+
+/* A late group's objects get their blocks from the refresh, silently. */
+static int alloc_obj(const struct ctr_group *g, void *obj, void *arg)
+{
+	if (g->flags & CTR_GRP_LATE)
+		return 0;
+	return grp_attach(g, obj, 0);
 }
 
 int shm_counters_alloc(void)
 {
 	static int hooked;
-	char ident[16];
 
 	if (!shm_head()) {
 		fprintf(stderr, "[ALERT] counters: no shared memory segment\n");
 		return -1;
 	}
 	BUG_ON(ctr_check_tables() < 0);
-	ctr_rows = global.nbthread >= 1 && global.nbthread <= MAX_THREADS ?
-		(unsigned)global.nbthread : 1;
-	for (struct proxy *px = proxies_list; px; px = px->next) {
-		if (ctr_proxy_attach(px) < 0)
-			return -1;
-		for (struct server *srv = px->srv; srv; srv = srv->next)
-			if (ctr_server_attach(srv) < 0)
-				return -1;
-	}
-	for (unsigned t = 0; t < ctr_rows; t++) {
-		struct thr_counters *c;
-
-		snprintf(ident, sizeof(ident), "%u", t);
-		c = block_alloc(&ctr_thr_family, "thread", ident, 1, 0);
-		if (!c) {
-			fprintf(stderr, "[ALERT] shared memory: no room left for the counters of "
-				"thread %u (file %s)\n", t, shm_path());
-			return -1;
-		}
-		*c = *thr_ctrs[t];              /* what was counted before */
-		thr_ctrs[t] = c;
-	}
+	ctr_rows = ctr_threads();
+	if (ctr_walk(alloc_obj, NULL) != 0)
+		return -1;
 	ctr_refresh();
 	if (!hooked) {
 		thread_register_hook(&ctr_hook);
@@ -437,18 +513,100 @@ int shm_counters_alloc(void)
 	return 0;
 }
 
+INIT_REGISTER(counters, INIT_PREPARE, INIT_ORDER_COUNTERS, shm_counters_alloc);
+
+static int reset_obj(const struct ctr_group *g, void *obj, void *arg)
+{
+	g->set_rows(obj, NULL);
+	return 0;
+}
+
 void ctr_reset(void)
 {
-	for (struct proxy *px = proxies_list; px; px = px->next) {
-		px->ctr = NULL;
-		for (struct server *srv = px->srv; srv; srv = srv->next)
-			srv->ctr = NULL;
-	}
-	for (int t = 0; t < MAX_THREADS; t++)
-		thr_ctrs[t] = &thr_private[t];
-	nb_pool_blocks = 0;
+	ctr_walk(reset_obj, NULL);
 	ctr_rows = 0;
 }
+
+/* -------------------------------------------------------------- show stat */
+
+/* Prints the "show stat" lines of one object: "<key>.<name> <value>" for
+ * the fields marked CTR_STAT; <side> (CTR_FE, CTR_BE or 0) selects the
+ * proxy side. */
+static void show_rows(FILE *out, const char *key, const struct ctr_family *fam,
+		      unsigned side, const void *obj, const void *rows)
+{
+	for (unsigned i = 0; i < fam->nb; i++) {
+		const struct ctr_desc *d = &fam->desc[i];
+
+		if (!(d->flags & CTR_STAT) || (side && !(d->flags & side)))
+			continue;
+		fprintf(out, "%s.%s %" PRIu64 "\n", key, d->name, ctr_value(fam, d, obj, rows));
+	}
+}
+
+/* The "show stat" key of <obj> for <side>, in <buf> when it fits, else in
+ * memory the caller frees (*dyn). NULL when out of memory. */
+static const char *stat_key(const struct ctr_group *g, const void *obj, unsigned side,
+			    char *buf, size_t size, char **dyn)
+{
+	int n = g->stat_key(obj, side, buf, size);
+
+	*dyn = NULL;
+	if (n < 0)
+		return NULL;
+	if ((size_t)n < size)
+		return buf;
+	*dyn = malloc((size_t)n + 1);
+	if (*dyn)
+		g->stat_key(obj, side, *dyn, (size_t)n + 1);
+	return *dyn;
+}
+
+static int show_obj(const struct ctr_group *g, void *obj, void *arg)
+{
+	static const unsigned both[] = { CTR_FE, CTR_BE }, none[] = { 0 };
+	char ident[SHM_NAME_LEN], buf[256], *dyn;
+	const unsigned *side = none;
+	size_t nb_sides = 1;
+	unsigned sides = 0;
+	FILE *out = arg;
+
+	if (!g->stat_key)
+		return 0;
+	g->name_of(obj, ident, sizeof(ident), &sides);
+	if (sides) {
+		side = both;
+		nb_sides = ARRAY_SIZE(both);
+	}
+	for (size_t i = 0; i < nb_sides; i++) {
+		const char *key;
+
+		if (side[i] && !(sides & side[i]))
+			continue;
+		key = stat_key(g, obj, side[i], buf, sizeof(buf), &dyn);
+		if (key)
+			show_rows(out, key, g->fam, side[i], obj, g->get_rows(obj));
+		free(dyn);
+	}
+	return 0;
+}
+
+/* "show stat": the counters of the tables' CTR_STAT lines, in the order of
+ * the shared memory's blocks, so that a counter's name, where it is read
+ * from and its description cannot drift apart from the shared memory and
+ * `sluice -x counters`. */
+static int ctr_show_stat(struct ctl_ctx *ctx, int argc, char **args, FILE *out)
+{
+	ctr_walk(show_obj, out);
+	return 0;
+}
+
+static const struct ctl_cmd ctr_cmds[] = {
+	{ "show stat", "frontend, backend and server counters, one KEY VALUE per line",
+	  0, 0, ctr_show_stat },
+	CTL_CMD_END
+};
+CTL_REGISTER_COMMANDS(ctr_cmds);
 
 /* -------------------------------------------------------------- reference */
 
@@ -489,3 +647,4 @@ void ctr_dump_docs(FILE *f)
 	fputs("\nPools (shared memory only, refreshed every second):\n", f);
 	dump_family(f, "pool.<name>.", &ctr_pool_family, 0, 0);
 }
+INIT_REGISTER_DOC(counters, "counters", 10, ctr_dump_docs);

@@ -21,6 +21,7 @@
 #include <sys/time.h>
 
 #include "core/compiler.h"
+#include "core/init.h"
 #include "core/thread.h"
 #include "shm/log.h"
 #include "shm/counters.h"
@@ -574,3 +575,5 @@ void slog_dump_tags(FILE *f)
 		fprintf(f, "  %3u  %-15s %s\n", slog_tags[i].n, slog_tags[i].name,
 			slog_tags[i].doc);
 }
+
+INIT_REGISTER_DOC(logtags, "logtags", 0, slog_dump_tags);

@@ -79,6 +79,7 @@
 #include "core/clock.h"
 #include "core/compiler.h"
 #include "core/global-t.h"
+#include "core/init.h"
 #include "core/thread.h"
 #include "shm/shm.h"
 #include "shm/log.h"
@@ -1000,3 +1001,19 @@ void shm_section_free(struct shm_section *s)
 	end_change();
 	pthread_mutex_unlock(&seg.lock);
 }
+
+/* ------------------------------------------------------------ start-up */
+
+static int shm_init_hook(void)
+{
+	return shm_init(global.instance);
+}
+INIT_REGISTER(shm, INIT_PREPARE, INIT_ORDER_SHM, shm_init_hook);
+
+/* after -D forked: readers look for the running pid there */
+static int shm_owner_hook(void)
+{
+	shm_set_master_pid();
+	return 0;
+}
+INIT_REGISTER(shm_owner, INIT_OWNER, INIT_ORDER_SHM, shm_owner_hook);

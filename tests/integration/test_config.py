@@ -170,3 +170,80 @@ def test_port_in_use_is_an_error(tmp_path):
         assert "cannot bind" in r.stderr, r.stderr
     finally:
         s.close()
+
+
+def keywords_reference():
+    r = subprocess.run([sluice_bin(), "-x", "keywords"], capture_output=True,
+                       text=True, timeout=10)
+    assert r.returncode == 0, r.stderr
+    blocks, cur = {}, None
+    for line in r.stdout.splitlines():
+        if line.startswith("    "):
+            blocks[cur].append(line.strip())
+        else:
+            cur = line.split(" (")[0]
+            blocks[cur] = []
+    return blocks
+
+
+def test_x_keywords_lists_keywords_options_binds_and_server_options():
+    """`sluice -x keywords` lists every section's keywords, then the
+    "option" names, the bind options and the server options, each with
+    its usage, from the registries."""
+    b = keywords_reference()
+    for sec in ("global", "defaults", "frontend", "backend", "listen",
+                "http-errors", "options", "bind options", "server options"):
+        assert sec in b, (sec, list(b))
+    for kw in ("maxconn <number>", "stats socket <path> [mode <octal>]",
+               "tune.http.max-head <size>", "tune.bufsize <size>",
+               "shm-log-size <size>", "nbthread <1-64>"):
+        assert kw in b["global"], kw
+    assert "server <name> <address>:<port> [options...]" in b["backend"]
+    assert "use_backend <backend>" in b["frontend"]
+    for opt in ("[no] option redispatch", "[no] option allbackups",
+                "[no] option forwardfor [header <name>] [if-none]",
+                "[no] option http-server-close", "[no] option httpclose",
+                "[no] option http-keep-alive"):
+        assert opt in b["options"], opt
+    assert any(o.startswith("[no] option httpchk ") for o in b["options"])
+    for opt in ("accept-proxy", "mode <octal>"):
+        assert opt in b["bind options"], opt
+    for opt in ("weight <0-256>", "check", "inter <time>", "backup",
+                "send-proxy-v2", "cookie <value>", "maxconn <number>",
+                "pool-purge-delay <time>"):
+        assert opt in b["server options"], opt
+    for name in ("options", "bind options", "server options"):
+        assert b[name] == sorted(b[name], key=lambda u: u.split()[
+            2 if u.startswith("[no] option") else 0]), (name, b[name])
+
+
+CHECK_FRAME = """\
+defaults
+    mode http
+    timeout connect 1s
+    timeout client 1s
+    timeout server 1s
+listen l
+    bind 127.0.0.1:{port}{bind_opt}
+    {option}
+    server s 127.0.0.1:{port2}{srv_opt}
+"""
+
+
+def test_x_keywords_lists_only_what_the_parser_takes(tmp_path):
+    """Each listed option, and each bind and server option without an
+    argument, is accepted by `-c` where the reference says it goes."""
+    b = keywords_reference()
+    cases = [dict(option=u[len("[no] "):].split(" [")[0], bind_opt="",
+                  srv_opt="") for u in b["options"]]
+    cases += [dict(option="", bind_opt=" " + u, srv_opt="")
+              for u in b["bind options"] if " " not in u]
+    cases += [dict(option="", bind_opt="", srv_opt=" " + u)
+              for u in b["server options"] if " " not in u]
+    assert len(cases) >= 7 + 1 + 5
+    for i, case in enumerate(cases):
+        cfg = tmp_path / ("k%d.cfg" % i)
+        cfg.write_text(CHECK_FRAME.format(port=st.free_port(),
+                                          port2=st.free_port(), **case))
+        r = check(cfg)
+        assert r.returncode == 0, (case, r.stdout, r.stderr)

@@ -90,3 +90,38 @@ def test_stats_socket_closes_after_answer(sluice, origin, tmp_path):
             assert out.strip(), cmd
         finally:
             c.close()
+
+
+def test_help_lists_every_command_and_each_answers(sluice, origin):
+    """`help` is generated from the commands the rooms register: each one
+    it lists answers (none is 'Unknown'), and the known ones are there."""
+    port = st.free_port()
+    s = sluice(st.http_cfg(port, ["s1 %d" % origin.port]))
+    text = st.stats_query(s.stats_path, "help")
+    assert text.endswith("\n\n"), text
+    lines = [l for l in text.splitlines() if l.startswith("  ")]
+    words = [l.strip().split("  ")[0] for l in lines]
+    assert words == sorted(words), words
+    for known in ("help", "prompt", "quit", "show info", "show stat",
+                  "show pools", "show servers state"):
+        assert known in words, (known, text)
+    for w in words:
+        if w in ("quit", "prompt"):
+            continue
+        out = st.stats_query(s.stats_path, w)
+        assert not out.startswith("Unknown command"), (w, out)
+        assert out.endswith("\n\n"), (w, out)
+    assert st.stats_query(s.stats_path, "show nothing").startswith(
+        "Unknown command 'show nothing'. Try 'help'.")
+
+
+def test_readme_shows_the_generated_help(sluice, origin):
+    """The README's copy of `help` is what the socket answers."""
+    import pathlib
+    readme = (pathlib.Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme[readme.index("## Statistics socket"):]
+    block = section[section.index("```text\n") + 8:]
+    block = block[:block.index("```")]
+    port = st.free_port()
+    s = sluice(st.http_cfg(port, ["s1 %d" % origin.port]))
+    assert st.stats_query(s.stats_path, "help") == block + "\n"

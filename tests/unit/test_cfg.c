@@ -8,6 +8,8 @@
 
 #include "cfg/cfg.h"
 #include "core/global-t.h"
+#include "ctl/ctl.h"
+#include "http/h1.h"
 #include "lb/lb.h"
 #include "lb/server-t.h"
 #include "net/addr.h"
@@ -163,11 +165,11 @@ static void test_global_defaults(void)
 	CHECK(global.pidfile == NULL);
 	CHECK_INT(global.bufsize, 16384);
 	CHECK_INT(global.maxrewrite, 1024);
-	CHECK_INT(global.h1.max_hdrs, 101);
-	CHECK_INT(global.h1.max_reqline, 8192);
-	CHECK_INT(global.h1.max_head, 16384 - 1024);
+	CHECK_INT(h1_settings.max_hdrs, 101);
+	CHECK_INT(h1_settings.max_reqline, 8192);
+	CHECK_INT(h1_settings.max_head, 16384 - 1024);
 	CHECK_INT(global.pipesize, 0);
-	CHECK(global.stats_socket == NULL);
+	CHECK(ctl_settings.socket == NULL);
 	CHECK(proxies_list == NULL);
 }
 
@@ -186,20 +188,20 @@ static void test_global_values(void)
 	CHECK_INT(global.hard_stop_after, 120000);
 	CHECK_INT(global.bufsize, 32768);
 	CHECK_INT(global.maxrewrite, 4096);
-	CHECK_INT(global.h1.max_hdrs, 32767);
-	CHECK_INT(global.h1.max_reqline, 1000);
-	CHECK_INT(global.h1.max_head, 20000);
+	CHECK_INT(h1_settings.max_hdrs, 32767);
+	CHECK_INT(h1_settings.max_reqline, 1000);
+	CHECK_INT(h1_settings.max_head, 20000);
 	CHECK_INT(global.pipesize, 1 << 20);
-	CHECK(global.stats_socket && strcmp(global.stats_socket, "run/ctl.sock") == 0);
-	CHECK_INT(global.stats_socket_mode, 0660);
+	CHECK(ctl_settings.socket && strcmp(ctl_settings.socket, "run/ctl.sock") == 0);
+	CHECK_INT(ctl_settings.mode, 0660);
 
 	/* derived limits follow bufsize/maxrewrite whatever the order */
 	EXPECT_OK("global\n tune.maxrewrite 512\n tune.bufsize 4096\n");
-	CHECK_INT(global.h1.max_head, 4096 - 512);
-	CHECK_INT(global.h1.max_reqline, 4096 - 512);   /* clamped: not set explicitly */
+	CHECK_INT(h1_settings.max_head, 4096 - 512);
+	CHECK_INT(h1_settings.max_reqline, 4096 - 512);   /* clamped: not set explicitly */
 	EXPECT_OK("global\n stats socket /tmp/x.sock\n");
-	CHECK(global.stats_socket && strcmp(global.stats_socket, "/tmp/x.sock") == 0);
-	CHECK_INT(global.stats_socket_mode, 0);
+	CHECK(ctl_settings.socket && strcmp(ctl_settings.socket, "/tmp/x.sock") == 0);
+	CHECK_INT(ctl_settings.mode, 0);
 
 	EXPECT_WARN("global\n tune.bufsize 2048\n tune.maxrewrite 1500\n",
 		    "[WARNING] t.cfg:3: 'tune.maxrewrite' 1500 reduced to 1024 (half of tune.bufsize)");
@@ -994,10 +996,10 @@ static void test_haproxy_compat(void)
 	CHECK_INT(global.daemon, 1);
 	CHECK_INT(global.bufsize, 32768);
 	CHECK_INT(global.maxrewrite, 2048);
-	CHECK_INT(global.h1.max_head, 32768 - 2048);
-	CHECK_INT(global.h1.max_hdrs, 128);
+	CHECK_INT(h1_settings.max_head, 32768 - 2048);
+	CHECK_INT(h1_settings.max_hdrs, 128);
 	CHECK_INT(global.hard_stop_after, 30000);
-	CHECK(global.stats_socket && strcmp(global.stats_socket, "/var/run/haproxy-admin.sock") == 0);
+	CHECK(ctl_settings.socket && strcmp(ctl_settings.socket, "/var/run/haproxy-admin.sock") == 0);
 	www = px_find("www", PX_CAP_FE);
 	app = px_find("app", PX_CAP_BE);
 	st = px_find("static", PX_CAP_BE);
@@ -1049,8 +1051,97 @@ static void test_degenerate_inputs(void)
 	EXPECT_ERR("global\n\"\"\n", "[ALERT] t.cfg:2: unknown keyword '' in 'global' section");
 }
 
+/* Text of the block of `sluice -x keywords` that starts with <title>, up to
+ * the next line that is not indented (a copy to free). */
+static char *dump_block(const char *dump, const char *title)
+{
+	const char *b = strstr(dump, title), *e;
+
+	while (b && b != dump && b[-1] != '\n')        /* at the start of a line */
+		b = strstr(b + 1, title);
+	if (!b)
+		return NULL;
+	for (e = strchr(b, '\n'); e && e[1] == ' '; e = strchr(e + 1, '\n'))
+		;
+	return strndup(b, e ? (size_t)(e - b + 1) : strlen(b));
+}
+
+/* "\n    <prefix><usage>\n" is in <block> */
+static int listed(const char *block, const char *prefix, const char *usage)
+{
+	char line[512];
+
+	snprintf(line, sizeof(line), "\n    %s%s\n", prefix, usage);
+	return block && strstr(block, line) != NULL;
+}
+
+/* The reference is generated from the registries: every keyword under
+ * each section it is accepted in, every "option" name, bind option and
+ * server option, with its usage; and each block lists no more than its
+ * registry holds. */
+static void test_keywords_reference(void)
+{
+	char *dump = NULL, *opts, *binds, *srvs;
+	size_t len = 0, nopt = 0, nbind = 0, nsrv = 0;
+	FILE *f = open_memstream(&dump, &len);
+
+	cfg_dump_keywords(f);
+	fclose(f);
+	opts = dump_block(dump, "options (after 'option', in: defaults, frontend, backend, listen)\n");
+	binds = dump_block(dump, "bind options (after 'bind', in: frontend, listen)\n");
+	srvs = dump_block(dump, "server options (after 'server', in: backend, listen)\n");
+	CHECK(opts && binds && srvs);
+
+	for (const struct cfg_kw_list *l = cfg_keyword_lists(); l; l = l->next)
+		for (const struct cfg_kw *k = l->kws; k->kw; k++) {
+			char *sec;
+
+			if (!CHECK(k->usage && strncmp(k->usage, k->kw, strlen(k->kw)) == 0))
+				printf("    keyword '%s': usage '%s'\n", k->kw, k->usage);
+			sec = dump_block(dump, k->sections & CFG_SEC_GLOBAL ? "global\n" :
+					 k->sections & CFG_SEC_FRONTEND ? "frontend\n" :
+					 k->sections & CFG_SEC_BACKEND ? "backend\n" :
+					 k->sections & CFG_SEC_DEFAULTS ? "defaults\n" :
+					 k->sections & CFG_SEC_LISTEN ? "listen\n" : "http-errors\n");
+			if (!CHECK(listed(sec, k->flags & CFG_KW_NEG ? "[no] " : "", k->usage)))
+				printf("    keyword '%s' is not listed\n", k->kw);
+			free(sec);
+		}
+	for (const struct cfg_opt_kw_list *l = cfg_option_lists(); l; l = l->next)
+		for (const struct cfg_opt_kw *k = l->kws; k->name; k++, nopt++)
+			if (!CHECK(listed(opts, "[no] ", k->usage)))
+				printf("    option '%s' is not listed\n", k->name);
+	for (const struct bind_kw_list *l = cfg_bind_kw_lists(); l; l = l->next)
+		for (const struct bind_kw *k = l->kws; k->kw; k++, nbind++)
+			if (!CHECK(listed(binds, "", k->usage)))
+				printf("    bind option '%s' is not listed\n", k->kw);
+	for (const struct srv_kw_list *l = cfg_srv_kw_lists(); l; l = l->next)
+		for (const struct srv_kw *k = l->kws; k->kw; k++, nsrv++)
+			if (!CHECK(listed(srvs, "", k->usage)))
+				printf("    server option '%s' is not listed\n", k->kw);
+
+	/* one line per registered entry, the title aside; a few known ones */
+	for (char *p = opts; p && (p = strstr(p, "\n    ")); p++)
+		nopt--;
+	for (char *p = binds; p && (p = strstr(p, "\n    ")); p++)
+		nbind--;
+	for (char *p = srvs; p && (p = strstr(p, "\n    ")); p++)
+		nsrv--;
+	CHECK_INT(nopt, 0);
+	CHECK_INT(nbind, 0);
+	CHECK_INT(nsrv, 0);
+	CHECK(listed(opts, "[no] ", "option redispatch"));
+	CHECK(listed(binds, "", "accept-proxy"));
+	CHECK(listed(srvs, "", "weight <0-256>"));
+	free(opts);
+	free(binds);
+	free(srvs);
+	free(dump);
+}
+
 int main(void)
 {
+	test_keywords_reference();
 	test_global_defaults();
 	test_global_values();
 	test_global_errors();

@@ -2,23 +2,16 @@
  * "global" section. */
 #include <limits.h>
 #include <string.h>
-#include <sys/un.h>
 
 #include "cfg/cfg.h"
 #include "core/compiler.h"
 #include "core/global-t.h"
-#include "net/addr.h"
 
 #define GLOBAL_DEFAULTS {                                                   \
 	.nbthread = 0,                /* all CPUs available */              \
 	.maxconn = 4096,                                                    \
 	.bufsize = 16384,                                                   \
 	.maxrewrite = 1024,                                                 \
-	.h1 = {                                                             \
-		.max_reqline = 8192,                                        \
-		.max_head = 16384 - 1024,                                   \
-		.max_hdrs = HTTP_MAX_HDR_DEFAULT,                           \
-	},                                                                  \
 }
 
 struct global global = GLOBAL_DEFAULTS;
@@ -32,7 +25,7 @@ struct set_at {
 	const char *file;
 	int line;
 };
-static struct set_at set_maxrewrite, set_max_head, set_max_reqline;
+static struct set_at set_maxrewrite;
 
 static void mark(struct set_at *at, const struct cfg_ctx *ctx)
 {
@@ -120,8 +113,9 @@ static int kw_hard_stop_after(struct cfg_ctx *ctx, int argc, char **args)
 	return 0;
 }
 
-/* tune.* keywords taking one size: a table of bounds and destinations. */
-enum tune_dst { T_BUFSIZE, T_MAXREWRITE, T_MAXHDR, T_REQLINE, T_HEAD, T_PIPESIZE };
+/* tune.* keywords taking one size: a table of bounds and destinations (the
+ * HTTP limits, tune.http.*, are the http room's: http/h1_cfg.c). */
+enum tune_dst { T_BUFSIZE, T_MAXREWRITE, T_PIPESIZE };
 
 static const struct tune_kw {
 	const char *kw;
@@ -132,9 +126,6 @@ static const struct tune_kw {
 } tune_kws[] = {
 	{ "tune.bufsize",          "tune.bufsize <size>",          T_BUFSIZE,    1024, TUNE_SIZE_MAX, 0 },
 	{ "tune.maxrewrite",       "tune.maxrewrite <size>",       T_MAXREWRITE, 0,    TUNE_SIZE_MAX, 0 },
-	{ "tune.http.maxhdr",      "tune.http.maxhdr <1-32767>",   T_MAXHDR,     1,    32767,         1 },
-	{ "tune.http.max-reqline", "tune.http.max-reqline <size>", T_REQLINE,    16,   TUNE_SIZE_MAX, 0 },
-	{ "tune.http.max-head",    "tune.http.max-head <size>",    T_HEAD,       16,   TUNE_SIZE_MAX, 0 },
 	{ "tune.pipesize",         "tune.pipesize <size>",         T_PIPESIZE,   0,    TUNE_SIZE_MAX, 0 },
 };
 
@@ -161,64 +152,10 @@ static int kw_tune(struct cfg_ctx *ctx, int argc, char **args)
 		global.maxrewrite = (unsigned)v;
 		mark(&set_maxrewrite, ctx);
 		break;
-	case T_MAXHDR:
-		global.h1.max_hdrs = (unsigned)v;
-		break;
-	case T_REQLINE:
-		global.h1.max_reqline = (size_t)v;
-		mark(&set_max_reqline, ctx);
-		break;
-	case T_HEAD:
-		global.h1.max_head = (size_t)v;
-		mark(&set_max_head, ctx);
-		break;
 	case T_PIPESIZE:
 		global.pipesize = (unsigned)v;
 		break;
 	}
-	return 0;
-}
-
-/* "stats socket <path> [mode <octal>]": the control socket. HAProxy's other
- * "stats" global keywords (timeout, maxconn) are refused by name. */
-static int kw_stats(struct cfg_ctx *ctx, int argc, char **args)
-{
-	static const char usage[] = "stats socket <path> [mode <octal>]";
-	struct sockaddr_storage ss;
-	socklen_t len;
-	char err[256];
-	unsigned long mode = 0;
-	int i;
-
-	if (argc < 2 || strcmp(args[1], "socket") != 0) {
-		if (argc < 2)
-			return cfg_alert(ctx, "'stats': missing argument (expected '%s')", usage);
-		return cfg_alert(ctx, "'stats %s' is not supported (supported: '%s')", args[1], usage);
-	}
-	if (cfg_check_argc(ctx, "stats socket", usage, argc, 2, 1, -1) < 0)
-		return -1;
-	if (args[2][0] != '/' && strncmp(args[2], "unix@", 5) != 0)
-		return cfg_alert(ctx, "'stats socket': '%s' is not a UNIX socket path (expected "
-				 "'unix@<path>' or an absolute path)", args[2]);
-	if (addr_parse(args[2], ADDR_F_UNIX, &ss, &len, err, sizeof(err)) < 0)
-		return cfg_alert(ctx, "'stats socket': invalid path '%s': %s", args[2], err);
-	for (i = 3; i < argc; i += 2) {
-		char *end;
-
-		if (strcmp(args[i], "mode") != 0)
-			return cfg_alert(ctx, "'stats socket': unsupported option '%s' (supported: mode)", args[i]);
-		if (i + 1 >= argc)
-			return cfg_alert(ctx, "'stats socket': 'mode' needs an octal value (expected '%s')", usage);
-		mode = strtoul(args[i + 1], &end, 8);
-		if (!*args[i + 1] || *end || mode > 07777 || args[i + 1][0] == '-' || args[i + 1][0] == '+')
-			return cfg_alert(ctx, "'stats socket': invalid mode '%s' (expected an octal value such as 660)",
-					 args[i + 1]);
-	}
-	if (global.stats_socket)
-		return cfg_alert(ctx, "'stats socket': only one statistics socket is supported ('%s' already set)",
-				 global.stats_socket);
-	global.stats_socket = cfg_strdup(((struct sockaddr_un *)&ss)->sun_path);
-	global.stats_socket_mode = (unsigned)mode;
 	return 0;
 }
 
@@ -231,11 +168,7 @@ static const struct cfg_kw global_kws[] = {
 	{ "hard-stop-after", CFG_SEC_GLOBAL, 0, 0, "hard-stop-after <time>", kw_hard_stop_after },
 	{ "tune.bufsize",          CFG_SEC_GLOBAL, 0, 0, "tune.bufsize <size>",          kw_tune },
 	{ "tune.maxrewrite",       CFG_SEC_GLOBAL, 0, 0, "tune.maxrewrite <size>",       kw_tune },
-	{ "tune.http.maxhdr",      CFG_SEC_GLOBAL, 0, 0, "tune.http.maxhdr <1-32767>",   kw_tune },
-	{ "tune.http.max-reqline", CFG_SEC_GLOBAL, 0, 0, "tune.http.max-reqline <size>", kw_tune },
-	{ "tune.http.max-head",    CFG_SEC_GLOBAL, 0, 0, "tune.http.max-head <size>",    kw_tune },
 	{ "tune.pipesize",         CFG_SEC_GLOBAL, 0, 0, "tune.pipesize <size>",         kw_tune },
-	{ "stats",           CFG_SEC_GLOBAL, 0, 0, "stats socket <path> [mode <octal>]", kw_stats },
 	CFG_KW_END
 };
 CFG_REGISTER_KEYWORDS(global_kws);
@@ -243,12 +176,10 @@ CFG_REGISTER_KEYWORDS(global_kws);
 /* ---------------------------------------------------------- after parsing */
 
 /* The buffer limits depend on each other whatever order they were written
- * in: settle them once everything is known. */
+ * in: settle them once everything is known (the HTTP limits that depend on
+ * them are checked after this, by http/h1_cfg.c). */
 static int global_check(void)
 {
-	unsigned room;
-	int ret = 0;
-
 	if (global.maxrewrite > global.bufsize / 2) {
 		if (set_maxrewrite.file)
 			cfg_warn_at(set_maxrewrite.file, set_maxrewrite.line,
@@ -256,32 +187,14 @@ static int global_check(void)
 				    global.maxrewrite, global.bufsize / 2);
 		global.maxrewrite = global.bufsize / 2;
 	}
-	room = global.bufsize - global.maxrewrite;
-	if (!set_max_head.file)
-		global.h1.max_head = room;
-	else if (global.h1.max_head > room)
-		ret = cfg_alert_at(set_max_head.file, set_max_head.line,
-				   "'tune.http.max-head' %zu cannot exceed tune.bufsize - tune.maxrewrite (%u)",
-				   global.h1.max_head, room);
-	if (!set_max_reqline.file) {
-		if (global.h1.max_reqline > global.h1.max_head)
-			global.h1.max_reqline = global.h1.max_head;
-	} else if (global.h1.max_reqline > global.h1.max_head) {
-		ret = cfg_alert_at(set_max_reqline.file, set_max_reqline.line,
-				   "'tune.http.max-reqline' %zu cannot exceed tune.http.max-head (%zu)",
-				   global.h1.max_reqline, global.h1.max_head);
-	}
-	return ret;
+	return 0;
 }
 CFG_REGISTER_POSTPARSER(global, CFG_POST_GLOBAL, global_check);
 
 static void global_deinit(void)
 {
 	free(global.pidfile);
-	free(global.stats_socket);
 	global = global_defaults;
 	memset(&set_maxrewrite, 0, sizeof(set_maxrewrite));
-	memset(&set_max_head, 0, sizeof(set_max_head));
-	memset(&set_max_reqline, 0, sizeof(set_max_reqline));
 }
 CFG_REGISTER_DEINIT(global, global_deinit);
