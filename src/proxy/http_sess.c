@@ -1095,11 +1095,13 @@ static int sess_head(struct h1_sess *s)
 
 /* Whether the exchange waits for the server (timeout server runs): to take
  * the request, or for response bytes that sluice has room to read. Not while
- * connecting (timeout connect) nor while full buffers toward a slow client
- * keep sluice from reading: that silence is not the server's. */
+ * connecting (timeout connect), nor while full buffers toward a slow client
+ * or a wait for a buffer keep sluice from reading: that silence is not the
+ * server's. */
 static int strm_waits_srv(const struct stream *st)
 {
-	if (!st->srvc || (st->srvc->flags & CO_FL_CONNECTING))
+	if (!st->srvc || (st->srvc->flags & CO_FL_CONNECTING) ||
+	    buf_wait_state(&st->sess->bw) == BW_QUEUED)
 		return 0;
 	if (st->req_out.data || st->rsp_st == RS_HEAD)
 		return 1;
@@ -1113,6 +1115,9 @@ static int strm_waits_cli(const struct stream *st)
 {
 	const struct buffer *in = &st->sess->ibuf;
 
+	/* waiting for a buffer is sluice's own shortage, not the client's */
+	if (buf_wait_state(&st->sess->bw) == BW_QUEUED)
+		return 0;
 	return st->rsp_out.data ||
 	       (st->req_st == RQ_BODY && !(in->area && in->data == in->size));
 }
