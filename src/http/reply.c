@@ -19,6 +19,10 @@ static const short err_codes[HTTP_ERR_SLOTS] = {
 	414, 425, 429, 431, 500, 501, 502, 503, 504, 505,
 };
 
+/* err_codes[] as text, in step with it */
+const char http_err_codes_txt[] = "200, 400, 401, 403, 404, 405, 407, 408, 410, 413, "
+				   "414, 425, 429, 431, 500, 501, 502, 503, 504, 505";
+
 int http_err_slot(int status)
 {
 	for (int i = 0; i < HTTP_ERR_SLOTS; i++)
@@ -53,9 +57,8 @@ size_t http_reply_head_size(const struct http_reply *r)
 	return n;
 }
 
-/* Read at most <max> bytes of <path>; *len gets the size. NULL (reported). */
-static char *read_file(struct cfg_ctx *ctx, const char *kw, const char *path, size_t max,
-		       size_t *len)
+char *http_reply_read_file(struct cfg_ctx *ctx, const char *kw, const char *path, size_t max,
+			   size_t *len)
 {
 	struct stat sb;
 	char *data;
@@ -91,7 +94,7 @@ struct http_reply *http_reply_from_file(struct cfg_ctx *ctx, const char *path, s
 	struct http_reply *r;
 	struct http_msg m = { 0 };
 	size_t len, body;
-	char *data = read_file(ctx, "errorfile", path, max, &len);
+	char *data = http_reply_read_file(ctx, "errorfile", path, max, &len);
 	int hl;
 
 	if (!data)

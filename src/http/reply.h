@@ -15,6 +15,14 @@ struct cfg_ctx;
  * -1 when it is not one of them. */
 int http_err_slot(int status);
 int http_err_status(int slot);
+/* Those codes as a list for messages: "200, 400, ..., 505". */
+extern const char http_err_codes_txt[];
+
+/* The bytes of file <path>, at most <max> (NUL-terminated, *len its size),
+ * for keyword <kw>'s messages. NULL (reported) when it cannot be read, is
+ * not a regular file or is larger. The caller frees it. */
+char *http_reply_read_file(struct cfg_ctx *ctx, const char *kw, const char *path, size_t max,
+			   size_t *len);
 
 /* A whole HTTP/1.x response read from file <path> ("errorfile"), checked as
  * HAProxy does when it loads one: a valid status line and headers, a body

@@ -102,9 +102,8 @@ static int code_slot(struct cfg_ctx *ctx, const char *kw, const char *arg)
 	int slot;
 
 	if (cfg_parse_uint(arg, 100, 999, &v) != 0 || (slot = http_err_slot((int)v)) < 0)
-		return cfg_alert(ctx, "'%s': status code '%s' is not one sluice generates "
-				 "(200, 400, 401, 403, 404, 405, 407, 408, 410, 413, 414, 425, "
-				 "429, 431, 500, 501, 502, 503, 504, 505)", kw, arg);
+		return cfg_alert(ctx, "'%s': status code '%s' is not one sluice generates (%s)",
+				 kw, arg, http_err_codes_txt);
 	return slot;
 }
 

@@ -82,28 +82,6 @@ static char *lf_plain(struct cfg_ctx *ctx, const char *what, const char *fmt)
 	return out;
 }
 
-/* A whole file's content, at most <max> bytes; NULL (reported). */
-static char *slurp(struct cfg_ctx *ctx, const char *path, size_t max, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *data;
-
-	if (!f) {
-		cfg_alert(ctx, "'http-request return': cannot open '%s'", path);
-		return NULL;
-	}
-	data = cfg_calloc(1, max + 2);
-	*len = fread(data, 1, max + 1, f);
-	fclose(f);
-	if (*len > max) {
-		free(data);
-		cfg_alert(ctx, "'http-request return': '%s' is larger than %zu bytes (a response "
-			  "must fit in a buffer: tune.bufsize less tune.maxrewrite)", path, max);
-		return NULL;
-	}
-	return data;
-}
-
 #define RETURN_USAGE "http-request return [status <code>] [content-type <type>] " \
 	"[default-errorfiles | errorfile <file> | errorfiles <name> | file <file> | " \
 	"lf-file <file> | string <str> | lf-string <fmt>] [hdr <name> <fmt>]*"
@@ -192,7 +170,8 @@ static int parse_return(struct cfg_ctx *ctx, int argc, char **args, struct http_
 			goto out;
 		len = strlen(body);
 	} else if (src_kw) {                  /* file, lf-file */
-		char *raw = slurp(ctx, src_arg, px_reply_max(), &len);
+		char *raw = http_reply_read_file(ctx, "http-request return", src_arg,
+						 px_reply_max(), &len);
 
 		if (!raw)
 			goto out;
@@ -220,8 +199,7 @@ static int parse_return(struct cfg_ctx *ctx, int argc, char **args, struct http_
 	goto out;
 bad_err_status:
 	cfg_alert(ctx, "'http-request return': with '%s', status %d must be one sluice "
-		  "generates (200, 400, 401, 403, 404, 405, 407, 408, 410, 413, 414, 425, "
-		  "429, 431, 500, 501, 502, 503, 504, 505)", src_kw, r->status);
+		  "generates (%s)", src_kw, r->status, http_err_codes_txt);
 out:
 	free(body);
 	for (unsigned i = 0; i < nfree; i++)
